@@ -1,0 +1,48 @@
+"""Shapes and literal lists of ASTs, for the statement cache (architecture.md §2).
+
+`shape_of` keeps structure, names and literal kinds but drops literal values (boolean literals keep theirs:
+`p eq true` and `p eq false` compile differently). `literals_of` lists the dropped values in the order the
+compiler numbers them, so a cached statement can be re-bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Iterator
+from typing import Any
+
+from filter_grammar import ast
+
+
+def shape_of(node: Any) -> Hashable:
+    """Hashable structure of an AST node (or tuple of nodes) without literal values or positions."""
+    if isinstance(node, tuple):
+        return tuple(shape_of(n) for n in node)
+    if isinstance(node, ast.Literal):
+        return ("Literal", node.kind.value, node.value if node.kind is ast.LitKind.BOOL else None)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        fields = (shape_of(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name != "position")
+        return (type(node).__name__, *fields)
+    return node  # type: ignore[no-any-return]
+
+
+def literal_nodes(node: Any) -> Iterator[ast.Literal]:
+    """Literal nodes in slot order (depth first, fields in declaration order)."""
+    if isinstance(node, tuple):
+        for item in node:
+            yield from literal_nodes(item)
+    elif isinstance(node, ast.Literal):
+        yield node
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for field in dataclasses.fields(node):
+            yield from literal_nodes(getattr(node, field.name))
+
+
+def literals_of(node: Any) -> tuple[object, ...]:
+    """The literal values of an AST node (or tuple of nodes), in slot order."""
+    return tuple(lit.value for lit in literal_nodes(node))
+
+
+def literal_index(node: Any) -> dict[int, int]:
+    """id(Literal node) -> its index in literals_of(node)."""
+    return {id(lit): i for i, lit in reversed(list(enumerate(literal_nodes(node))))}

@@ -1,0 +1,75 @@
+"""Authentication: flask-jwt-extended setup, the login blueprints and `current_actor()` for every API view.
+
+`init_auth` reads `secret_key`, `jwt_algorithm`, `jwt_private_key_file`, `jwt_public_key_file`,
+`jwt_previous_public_key_files` and `jwt_issuer` once. Failures are raised as gateway errors for the app's
+one error handler; nothing here renders an error body.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app, g
+
+from gateway.actor import Actor
+from gateway.auth import apitokens, routes, service, tokens
+from gateway.errors import AuthenticationError, AuthScopeError
+from gateway.meta.migrate import ensure_secret
+
+if TYPE_CHECKING:
+    from gateway.state import GatewayState
+
+__all__ = ["current_actor", "init_auth"]
+
+
+def init_auth(app: Flask, state: GatewayState) -> None:
+    """Configure token signing and mount the login endpoints at /api/v1/auth and /api/v1/auth/tokens."""
+    if "auth.keys" in state.extras:
+        raise RuntimeError("init_auth was already called for this app")
+    secret = state.settings.secret_key.encode()
+    if not secret and state.settings.jwt_algorithm.startswith("HS"):
+        with state.databases.meta.begin() as conn:
+            secret = ensure_secret(conn, state.meta)
+    keys = tokens.load_keys(state.settings, secret)
+    state.extras["auth.keys"] = keys
+    tokens.configure_jwt(app, state.settings, keys)
+    app.register_blueprint(routes.bp, url_prefix="/api/v1/auth")
+    app.register_blueprint(routes.bp, url_prefix="/api/v1/auth/tokens", name="auth_tokens")
+
+
+def current_actor() -> Actor:
+    """The Actor of this request's session token (memoized on `flask.g`); 401 when there is none."""
+    actor = g.get("gateway_actor")
+    if actor is None:
+        actor = _authenticate(current_app.extensions["gateway"], routes.bearer_token())
+        g.gateway_actor = actor
+    return actor
+
+
+def _authenticate(state: GatewayState, token: str) -> Actor:
+    if token.startswith("gwt_"):
+        return apitokens.authenticate(state, token)
+    claims = tokens.decode(token)
+    if claims.get("type") != "access":
+        raise AuthenticationError("Invalid token type")
+    if claims.get("scope") != "session":
+        raise AuthScopeError("A login token is only accepted by /api/v1/auth")
+    try:
+        user_id, role_id = int(claims["AD_User_ID"]), int(claims["AD_Role_ID"])
+        session_id, client_id = int(claims["AD_Session_ID"]), int(claims["AD_Client_ID"])
+        org_id = int(claims["AD_Org_ID"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AuthenticationError("Invalid token") from exc
+    service.check_session(state, session_id, user_id)
+    warehouse = claims.get("M_Warehouse_ID")
+    return Actor(
+        user_id=user_id,
+        user_name=str(claims.get("sub", "")),
+        client_id=client_id,
+        role_id=role_id,
+        org_id=org_id,
+        policy=service.policy(state, role_id),
+        language=str(claims.get("AD_Language") or state.settings.default_language),
+        warehouse_id=warehouse if isinstance(warehouse, int) else None,
+        session_id=session_id,
+    )

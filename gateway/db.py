@@ -1,0 +1,105 @@
+"""Engines for the data and meta databases, and the ConnectionSource seam every I/O goes through.
+
+`db.py` opens and closes connections and transactions; it does not execute statements (only
+`pipeline/execute.py`, `meta/store.py`, `catalog/reflect.py`, `jobs/queue.py` and `demo/erp.py` do).
+Tests inject savepoint-backed sources so that each test rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect, Engine
+
+from gateway.dialects import traits_for
+
+
+class ConnectionSource(Protocol):
+    """Where connections come from. `begin` commits on success and rolls back on error."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def connect(self) -> AbstractContextManager[Connection]: ...
+
+    def begin(self) -> AbstractContextManager[Connection]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSource:
+    """The production source: a pooled engine."""
+
+    engine: Engine
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.engine.dialect
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        return self.engine.connect()
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        return self.engine.begin()
+
+
+@dataclass(frozen=True, slots=True)
+class SavepointSource:
+    """One shared connection inside an outer transaction; every `begin` is a savepoint (tests)."""
+
+    connection: Connection
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.connection.dialect
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        yield self.connection
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.connection.begin_nested():
+            yield self.connection
+
+
+@dataclass(frozen=True, slots=True)
+class Databases:
+    """The data database (reflected business tables) and the meta database (gw_* tables)."""
+
+    data: ConnectionSource
+    meta: ConnectionSource
+
+    @property
+    def same(self) -> bool:
+        return self.data is self.meta
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, **kwargs: Any) -> Engine:
+    """An engine with the gateway's connection setup (pre-ping, SQLite pragmas and functions)."""
+    sa_url = sa.make_url(url)
+    options: dict[str, Any] = {"pool_pre_ping": True, **kwargs}
+    if sa_url.get_backend_name() != "sqlite":
+        options.setdefault("pool_size", pool_size)
+        options.setdefault("max_overflow", max_overflow)
+    engine = sa.create_engine(sa_url, **options)
+    traits = traits_for(engine.dialect)
+    sa.event.listen(engine, "connect", _on_connect(traits.on_connect))
+    return engine
+
+
+def _on_connect(hook: Callable[[Any], None]) -> Callable[[Any, Any], None]:
+    def listener(dbapi_connection: Any, _record: Any) -> None:
+        hook(dbapi_connection)
+
+    return listener
+
+
+def make_databases(data_url: str, meta_url: str | None = None, **engine_options: Any) -> Databases:
+    data = EngineSource(make_engine(data_url, **engine_options))
+    if not meta_url or meta_url == data_url:
+        return Databases(data=data, meta=data)
+    return Databases(data=data, meta=EngineSource(make_engine(meta_url, **engine_options)))

@@ -1,0 +1,1 @@
+"""The meta database: gw_* tables, their migrations, repository functions and runtime settings."""

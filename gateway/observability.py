@@ -1,0 +1,180 @@
+"""JSON logging with request ids, and the Prometheus metrics of one app (multiprocess-safe under gunicorn).
+
+Metrics live in a per-app registry (no module-level collectors); under gunicorn `PROMETHEUS_MULTIPROC_DIR`
+(set by config/gunicorn.conf.py) makes every worker write its own file and a scrape sums them. This module
+is foundation: it imports neither Flask nor the pipeline, and does no database I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess as prom_multiprocess
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+REQUEST_ID: ContextVar[str] = ContextVar("gateway_request_id", default="-")
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_ACCESS_FIELDS = MappingProxyType(
+    {
+        "h": "remote",
+        "m": "method",
+        "U": "path",
+        "q": "query",
+        "s": "status",
+        "B": "bytes",
+        "L": "seconds",
+        "a": "user_agent",
+    }
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and the traceback if any.
+
+    gunicorn access records (args = the atoms dict) become {"access": ...} lines with the request id
+    taken from the response's X-Request-Id header.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+        }
+        atoms = record.args if record.name == "gunicorn.access" else None
+        if isinstance(atoms, Mapping):
+            entry.update(_access_entry(atoms))
+        else:
+            entry["message"] = record.getMessage()
+            entry["request_id"] = getattr(record, "request_id", None) or REQUEST_ID.get()
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry).decode()
+
+
+def _access_entry(atoms: Mapping[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"message": "access"}
+    for atom, name in _ACCESS_FIELDS.items():
+        if atom in atoms:
+            entry[name] = atoms[atom]
+    entry["request_id"] = atoms.get("{x-request-id}o", "-")
+    return entry
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """JSON lines on stderr for the `gateway` loggers (idempotent: one handler per process)."""
+    logger = logging.getLogger("gateway")
+    logger.setLevel(level.upper())
+    if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def gunicorn_logconfig(level: str = "INFO") -> dict[str, Any]:
+    """`logconfig_dict` for gunicorn: its error and access logs and the gateway's, all as JSON lines."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    access = {**handler, "stream": "ext://sys.stdout"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"error": handler, "access": access},
+        "loggers": {
+            "gunicorn.error": {"level": level, "handlers": ["error"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+            "gateway": {"level": level, "handlers": ["error"], "propagate": False},
+        },
+        "root": {"level": "WARNING", "handlers": ["error"]},
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The collectors of one app. Gauges are 'livesum' so that a scrape adds up the live workers."""
+
+    registry: CollectorRegistry
+    requests: Counter
+    latency: Histogram
+    pool_checked_out: Gauge
+    pool_size: Gauge
+    jobs: Gauge
+    statement_cache: Gauge
+
+    def observe_request(self, method: str, endpoint: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, endpoint, str(status)).inc()
+        self.latency.labels(method, endpoint).observe(seconds)
+
+    def set_pool(self, database: str, checked_out: int, size: int) -> None:
+        self.pool_checked_out.labels(database).set(checked_out)
+        self.pool_size.labels(database).set(size)
+
+    def set_statement_cache(self, hits: int, misses: int) -> None:
+        self.statement_cache.labels("hit").set(hits)
+        self.statement_cache.labels("miss").set(misses)
+
+    def set_jobs(self, counts: Mapping[str, int]) -> None:
+        for status, count in counts.items():
+            self.jobs.labels(status).set(count)
+
+
+def make_metrics() -> Metrics:
+    registry = CollectorRegistry(auto_describe=True)
+    return Metrics(
+        registry=registry,
+        requests=Counter(
+            "gateway_http_requests", "HTTP requests", ("method", "endpoint", "status"), registry=registry
+        ),
+        latency=Histogram(
+            "gateway_http_request_duration_seconds",
+            "HTTP request latency",
+            ("method", "endpoint"),
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        ),
+        pool_checked_out=Gauge(
+            "gateway_db_pool_checked_out",
+            "Pooled connections in use",
+            ("database",),
+            registry=registry,
+            multiprocess_mode="livesum",
+        ),  # fmt: skip
+        pool_size=Gauge(
+            "gateway_db_pool_size", "Pool size", ("database",), registry=registry, multiprocess_mode="livesum"
+        ),
+        jobs=Gauge(
+            "gateway_jobs",
+            "Background jobs by status",
+            ("status",),
+            registry=registry,
+            multiprocess_mode="livemax",
+        ),
+        statement_cache=Gauge(
+            "gateway_statement_cache_lookups",
+            "Statement cache lookups since start",
+            ("result",),
+            registry=registry,
+            multiprocess_mode="livesum",
+        ),  # fmt: skip
+    )
+
+
+def exposition(metrics: Metrics) -> tuple[bytes, str]:
+    """The text format; under gunicorn the sum over every worker's files, else this process's registry."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        prom_multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(metrics.registry), CONTENT_TYPE_LATEST

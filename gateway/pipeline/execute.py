@@ -1,0 +1,160 @@
+"""Stage 4: the only database I/O of a request. Timeouts, fetching, expand levels, driver-error mapping.
+
+Reads run main SELECT, then one statement per expand level (never one per row), then COUNT only when the
+page does not reveal the total. Driver errors are classified by DialectTraits and raised as GatewayErrors;
+no SQL text or driver message reaches the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gateway import errors
+from gateway.dialects import DbErrorKind, DialectTraits, sqlite_deadline_handler
+from gateway.pipeline.query.select import (
+    Layout,
+    child_select,
+    count_select,
+    layout_of,
+    main_select,
+    master_select,
+)
+from gateway.pipeline.types import CountMode, ExpandPlan, ReadPlan
+
+log = logging.getLogger("gateway.execute")
+
+
+@dataclass(slots=True)
+class Level:
+    """Rows of one plan level, their layout, and the fetched levels of its expands (by expand key)."""
+
+    rows: list[tuple[Any, ...]]
+    layout: Layout
+    subs: dict[str, Level] = field(default_factory=dict)
+    by_link: dict[Any, list[tuple[Any, ...]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    level: Level
+    row_count: int  # -1 when not counted
+
+
+@contextmanager
+def guarded(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Iterator[Connection]:
+    """Apply the statement timeout for this transaction and translate driver errors."""
+    try:
+        stmt = traits.timeout_statement(timeout_ms)
+        if stmt:
+            conn.exec_driver_sql(stmt)
+        restore = _sqlite_deadline(conn, traits, timeout_ms)
+        try:
+            yield conn
+        finally:
+            restore()
+    except sa.exc.DBAPIError as exc:
+        raise translate(exc, traits) from None
+
+
+def _sqlite_deadline(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Any:
+    if traits.name != "sqlite" or timeout_ms <= 0:
+        return lambda: None
+    raw = conn.connection.driver_connection
+    raw.set_progress_handler(sqlite_deadline_handler(time.monotonic() + timeout_ms / 1000), 10_000)
+    return lambda: raw.set_progress_handler(None, 0)
+
+
+def translate(exc: sa.exc.DBAPIError, traits: DialectTraits) -> errors.GatewayError:
+    """A driver error as the client may see it (api.md §5.2); unknown ones are logged and become 500."""
+    info = traits.classify(exc)
+    kind = info.kind
+    if kind is DbErrorKind.TIMEOUT:
+        return errors.Timeout("The statement took too long and was cancelled")
+    if kind is DbErrorKind.CONNECTION or exc.connection_invalidated:
+        return errors.Unavailable("The database is not reachable", retry_after=5)
+    if kind is DbErrorKind.UNIQUE:
+        return errors.DuplicateKey("A record with the same unique values exists", errors=_fields(info.column))
+    if kind is DbErrorKind.FOREIGN_KEY and info.is_delete_of_referenced:
+        return errors.ReferencedRow("The record is referenced by other records")
+    if kind is DbErrorKind.FOREIGN_KEY:
+        return errors.ReferenceNotFound("A referenced record does not exist", errors=_fields(info.column))
+    if kind is DbErrorKind.NOT_NULL:
+        return errors.MandatoryMissing("Fill mandatory fields", errors=_fields(info.column, "is mandatory"))
+    if kind is DbErrorKind.CHECK:
+        return errors.ValidationError(f"Check constraint {info.constraint or ''} failed".replace("  ", " "))
+    if kind is DbErrorKind.DATA:
+        return errors.ValidationError("A value is too long or out of range", errors=_fields(info.column))
+    if kind is DbErrorKind.DEADLOCK:
+        return errors.ConcurrentUpdate("Concurrent update; try again")
+    log.error("unclassified database error", exc_info=exc)
+    return errors.InternalError("Internal error")
+
+
+def _fields(column: str | None, message: str = "invalid value") -> list[errors.FieldError]:
+    return [errors.FieldError(column, message)] if column else []
+
+
+def execute_read(
+    conn: Connection, plan: ReadPlan, *, etag: bool = False, max_expand_rows: int = 10_000
+) -> ReadResult:
+    layout = layout_of(plan, etag=etag)
+    rows = [tuple(r) for r in conn.execute(main_select(plan, layout), dict(plan.params))]
+    level = Level(rows, layout)
+    budget = [max_expand_rows]
+    fetch_expands(conn, plan, level, budget)
+    return ReadResult(level, count_rows(conn, plan, len(rows)))
+
+
+def count_rows(conn: Connection, plan: ReadPlan, fetched: int) -> int:
+    """COUNT only when needed: the page reveals the total when it is partial (api.md §4.2)."""
+    if plan.count is CountMode.SKIP:
+        return -1
+    size, skip = plan.page.size, plan.page.skip
+    if size == 0 or fetched < size:
+        if skip == 0:
+            return fetched
+        if fetched > 0:
+            return skip + fetched
+    return int(conn.execute(count_select(plan), dict(plan.params)).scalar_one())
+
+
+def fetch_expands(conn: Connection, plan: ReadPlan, level: Level, budget: list[int]) -> None:
+    for expand in plan.expands:
+        level.subs[expand.key] = _fetch_expand(conn, plan, level, expand, budget)
+
+
+def _fetch_expand(
+    conn: Connection, plan: ReadPlan, level: Level, expand: ExpandPlan, budget: list[int]
+) -> Level:
+    values = _link_values(plan, level, expand)
+    param = f"gw_keys_{id(expand)}"
+    if expand.is_child:
+        stmt, layout = child_select(expand.target, expand.link, param)
+    else:
+        stmt, layout = master_select(expand.target, param)
+    rows: list[tuple[Any, ...]] = []
+    if values:
+        rows = [tuple(r) for r in conn.execute(stmt, {**expand.target.params, param: values})]
+    budget[0] -= len(rows)
+    if budget[0] < 0:
+        raise errors.TooComplex("the expanded children exceed REST_MAX_EXPAND_ROWS", parameter="$expand")
+    sub = Level(rows, layout)
+    for row in rows:
+        sub.by_link.setdefault(row[layout.link_at], []).append(row)  # type: ignore[index]
+    fetch_expands(conn, expand.target, sub, budget)
+    return sub
+
+
+def _link_values(plan: ReadPlan, level: Level, expand: ExpandPlan) -> list[Any]:
+    """Parent keys (children) or FK values (masters) of this level's rows, distinct, nulls dropped."""
+    name = plan.entity.key if expand.is_child else expand.link
+    index = next(i for i, o in enumerate(plan.outputs) if o.info.name == name)
+    return list(dict.fromkeys(r[index] for r in level.rows if r[index] is not None))

@@ -1,0 +1,97 @@
+"""Build stage for reads: the main SELECT, its COUNT, and one statement per expand level.
+
+SELECT layout per level: the outputs in record order, then each FK output's identifier columns, then the
+level's extras (expand link column). Columns are type-coerced to NullType so rows come back as raw driver
+values and the renderer converts them once per kind, without SQLAlchemy's per-value processors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
+
+from gateway.pipeline.types import ReadPlan
+
+_RAW = NullType()
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where each value of a level's rows sits."""
+
+    columns: tuple[ColumnElement[Any], ...]
+    ident_at: tuple[tuple[int, ...], ...]  # per output: indexes of its identifier columns (empty if none)
+    link_at: int | None  # expand link value (child FK / master key), when present
+    etag_at: tuple[int, ...]  # all-column values for the ETag (single-record reads)
+
+
+def raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    return sa.type_coerce(column, _RAW)
+
+
+def layout_of(plan: ReadPlan, *, link: ColumnElement[Any] | None = None, etag: bool = False) -> Layout:
+    columns: list[ColumnElement[Any]] = [plan.alias.c[o.info.name] for o in plan.outputs]
+    ident_at: list[tuple[int, ...]] = []
+    for out in plan.outputs:
+        start = len(columns)
+        columns.extend(out.ident)
+        ident_at.append(tuple(range(start, len(columns))))
+    link_at = None
+    if link is not None:
+        link_at = len(columns)
+        columns.append(link)
+    etag_at: tuple[int, ...] = ()
+    if etag:
+        etag_at = tuple(range(len(columns), len(columns) + len(plan.etag_columns)))
+        columns.extend(plan.etag_columns)
+    return Layout(tuple(columns), tuple(ident_at), link_at, etag_at)
+
+
+def main_select(plan: ReadPlan, layout: Layout) -> sa.Select[Any]:
+    stmt = sa.select(*(raw(c) for c in layout.columns)).select_from(plan.from_)
+    if plan.where:
+        stmt = stmt.where(*plan.where)
+    if plan.order:
+        stmt = stmt.order_by(*plan.order)
+    if plan.page.size:
+        stmt = stmt.limit(plan.page.size)
+    if plan.page.skip:
+        stmt = stmt.offset(plan.page.skip)
+    return stmt
+
+
+def count_select(plan: ReadPlan) -> sa.Select[Any]:
+    stmt = sa.select(sa.func.count()).select_from(plan.from_)
+    return stmt.where(*plan.where) if plan.where else stmt
+
+
+def child_select(plan: ReadPlan, link: str, keys_param: str) -> tuple[sa.Select[Any], Layout]:
+    """Children of every parent of the page in one statement; per-parent $top/$skip by ROW_NUMBER."""
+    link_col = plan.alias.c[link]
+    layout = layout_of(plan, link=link_col)
+    where = (*plan.where, link_col.in_(sa.bindparam(keys_param, expanding=True)))
+    if not plan.page.size and not plan.page.skip:
+        stmt = sa.select(*(raw(c) for c in layout.columns)).select_from(plan.from_).where(*where)
+        return stmt.order_by(*plan.order), layout
+    rownum = sa.func.row_number().over(partition_by=link_col, order_by=plan.order).label("gw_rn")
+    inner = sa.select(*(c.label(f"c{i}") for i, c in enumerate(layout.columns)), rownum)
+    inner_sq = inner.select_from(plan.from_).where(*where).subquery("gw_page")
+    cond = [inner_sq.c.gw_rn > plan.page.skip]
+    if plan.page.size:
+        cond.append(inner_sq.c.gw_rn <= plan.page.skip + plan.page.size)
+    cols = [raw(inner_sq.c[f"c{i}"]) for i in range(len(layout.columns))]
+    stmt = sa.select(*cols).where(*cond).order_by(inner_sq.c[f"c{layout.link_at}"], inner_sq.c.gw_rn)
+    return stmt, layout
+
+
+def master_select(plan: ReadPlan, keys_param: str) -> tuple[sa.Select[Any], Layout]:
+    """The referenced records of every FK value of the page in one statement."""
+    assert plan.key_column is not None
+    layout = layout_of(plan, link=plan.key_column)
+    where = (*plan.where, plan.key_column.in_(sa.bindparam(keys_param, expanding=True)))
+    stmt = sa.select(*(raw(c) for c in layout.columns)).select_from(plan.from_).where(*where)
+    return stmt, layout

@@ -1,0 +1,84 @@
+"""Stage 5 for reads: the list envelope with its X-* headers and Link, single records with ETag.
+
+Key order is the one of api.md §2.5; `sql-command` (admins) goes after `row-count`. Render never touches
+the database: it only encodes what execute fetched.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from gateway.pipeline.execute import ReadResult
+from gateway.pipeline.render.encoder import RenderOptions, RowEncoder
+from gateway.pipeline.types import HttpResult, Page, RawRequest, ReadPlan
+
+
+def render_list(
+    plan: ReadPlan, result: ReadResult, options: RenderOptions, raw: RawRequest, sql: str | None = None
+) -> HttpResult:
+    encoder = RowEncoder(plan, result.level, options)
+    records = [encoder.encode(row) for row in result.level.rows]
+    page, total = plan.page, result.row_count
+    body: dict[str, Any] = {
+        "page-count": page_count(total, page.size),
+        "records-size": page.size,
+        "skip-records": page.skip,
+        "row-count": total,
+    }
+    if sql is not None:
+        body["sql-command"] = sql
+    body["records"] = records
+    body["array-count"] = len(records)
+    headers = {
+        "X-Page-Count": str(body["page-count"]),
+        "X-Records-Size": str(page.size),
+        "X-Skip-Records": str(page.skip),
+        "X-Row-Count": str(total),
+        "X-Array-Count": str(len(records)),
+        "Cache-Control": "private, no-cache",
+    }
+    link = paging_links(raw, page, total, len(records))
+    if link:
+        headers["Link"] = link
+    return HttpResult(200, body, headers)
+
+
+def page_count(total: int, size: int) -> int:
+    if total < 0:
+        return -1
+    if size == 0 or total <= size:
+        return 1
+    return math.ceil(total / size)
+
+
+def paging_links(raw: RawRequest, page: Page, total: int, fetched: int) -> str | None:
+    """Relative next/prev links that repeat the request's other options (api.md §2.5)."""
+    if page.size == 0:
+        return None
+    has_next = fetched == page.size and (total < 0 or page.skip + page.size < total)
+    links = []
+    if has_next:
+        links.append(f'<{_with_page(raw, page.skip + page.size, page.size)}>; rel="next"')
+    if page.skip > 0:
+        links.append(f'<{_with_page(raw, max(page.skip - page.size, 0), page.size)}>; rel="prev"')
+    return ", ".join(links) or None
+
+
+def _with_page(raw: RawRequest, skip: int, size: int) -> str:
+    kept = [(k, v) for k, v in raw.args if k.lower() not in ("$skip", "$top")]
+    query = urlencode([*kept, ("$skip", str(skip)), ("$top", str(size))], safe="$,()';:/")
+    return f"{raw.script_root}{raw.path}?{query}"
+
+
+def render_record(
+    plan: ReadPlan, result: ReadResult, options: RenderOptions, *, sql: str | None = None
+) -> tuple[dict[str, Any], str]:
+    """The bare record of a single-record read and its ETag (the caller checks emptiness first)."""
+    encoder = RowEncoder(plan, result.level, options)
+    row = result.level.rows[0]
+    record = encoder.encode(row)
+    if sql is not None:
+        record["sql-command"] = sql
+    return record, encoder.etag(row)

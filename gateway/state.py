@@ -1,0 +1,35 @@
+"""GatewayState: everything one app owns (settings, databases, catalog, plugins, caches, clock).
+
+Built by `create_app` and stored in `app.extensions["gateway"]`; never a module global. Services receive it
+explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gateway.catalog import CatalogHolder
+from gateway.db import Databases
+from gateway.jobs.clock import Clock
+from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from gateway.meta.sysconfig import RuntimeConfig
+    from gateway.meta.tables import CoreTables
+    from gateway.pipeline.query.shape import StatementCache
+
+
+@dataclass(slots=True)
+class GatewayState:
+    settings: Settings
+    databases: Databases
+    catalog: CatalogHolder
+    meta: CoreTables
+    runtime: RuntimeConfig
+    plugins: pluggy.PluginManager
+    statements: StatementCache
+    clock: Clock
+    extras: dict[str, Any] = field(default_factory=dict)  # per-app caches of the edge (auth caches, health)

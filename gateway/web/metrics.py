@@ -1,0 +1,86 @@
+"""Blueprint for GET /metrics (Prometheus text format) and the per-request timing that feeds it.
+
+Registering the blueprint installs app-wide hooks: request id into the log context, latency and count
+per URL rule (never per raw path: bounded label values), pool gauges, and Server-Timing when enabled.
+/metrics needs `metrics.read`, or nothing when GATEWAY_METRICS_PUBLIC is set (security.md §10).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from gateway.auth import current_actor
+from gateway.observability import REQUEST_ID, Metrics, exposition, make_metrics
+from gateway.state import GatewayState
+from gateway.web.edge import state
+
+bp = Blueprint("metrics", __name__)
+PERMISSION = "metrics.read"
+JOBS_PROVIDER = "jobs.counts"  # state.extras key: a callable returning {status: count} (the job runner's)
+
+
+def metrics_of(st: GatewayState) -> Metrics:
+    metrics = st.extras.get("metrics")
+    if metrics is None:
+        metrics = st.extras.setdefault("metrics", make_metrics())
+    return metrics  # type: ignore[no-any-return]
+
+
+@bp.before_app_request
+def _start_timer() -> None:
+    g.metrics_started = time.perf_counter()
+    g.metrics_token = REQUEST_ID.set(getattr(g, "request_id", "-"))
+
+
+@bp.after_app_request
+def _observe(response: Response) -> Response:
+    started = g.pop("metrics_started", None)
+    if started is None:
+        return response
+    seconds = time.perf_counter() - started
+    st = state()
+    metrics = metrics_of(st)
+    endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    metrics.observe_request(request.method, endpoint, response.status_code, seconds)
+    _pool_gauges(st, metrics)
+    metrics.set_statement_cache(st.statements.hits, st.statements.misses)
+    if st.settings.server_timing:
+        response.headers.add("Server-Timing", f"app;dur={seconds * 1000:.1f}")
+    return response
+
+
+@bp.teardown_app_request
+def _reset_request_id(_exc: BaseException | None) -> None:
+    token = g.pop("metrics_token", None)
+    if token is not None:
+        REQUEST_ID.reset(token)
+
+
+def _pool_gauges(st: GatewayState, metrics: Metrics) -> None:
+    for name, source in (("data", st.databases.data), ("meta", st.databases.meta)):
+        pool = _pool_of(source)
+        if pool is not None:
+            metrics.set_pool(name, pool.checkedout(), pool.size())
+
+
+def _pool_of(source: object) -> Any:
+    engine = getattr(source, "engine", None)  # EngineSource only; test sources have no pool
+    pool = getattr(engine, "pool", None)
+    return pool if pool is not None and hasattr(pool, "checkedout") and hasattr(pool, "size") else None
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    st = state()
+    if not st.settings.metrics_public:
+        current_actor().require(PERMISSION)
+    registry = metrics_of(st)
+    provider: Callable[[], Mapping[str, int]] | None = st.extras.get(JOBS_PROVIDER)
+    if provider is not None:
+        registry.set_jobs(provider())
+    body, content_type = exposition(registry)
+    return Response(body, content_type=content_type)
