@@ -37,7 +37,6 @@ class RolePolicy:
         if not self.fingerprint:
             text = repr(
                 (
-                    self.role_id,
                     self.is_admin,
                     sorted(self.read_tables),
                     sorted(self.write_tables),

@@ -14,7 +14,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.auth import init_auth
 from gateway.catalog import CatalogHolder, reflect_catalog
@@ -30,6 +29,7 @@ from gateway.pipeline.query.shape import StatementCache
 from gateway.settings import Settings, load_settings
 from gateway.state import GatewayState
 from gateway.web import actions, audit, register_web, testhooks
+from gateway.web.security import init_security
 
 log = logging.getLogger("gateway.app")
 _AUDIT_FIELDS = (
@@ -77,11 +77,7 @@ def create_app(
     init_auth(app, state)
     register_web(app, state)
     facade = register_plugin_objects(app, state)
-    if settings.trusted_proxy_hops > 0:
-        hops = settings.trusted_proxy_hops
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
-        )  # type: ignore[method-assign]
+    init_security(app, state)
     if settings.sensitive_allow_insecure:
         log.warning("sensitive_allow_insecure is on: every request counts as secure (development only)")
     state.plugins.hook.startup(gateway=facade)

@@ -11,9 +11,14 @@ Plugins import `gateway.core` and nothing else from `gateway` (architecture.md �
   `execute(stmt)` runs Core statements over gw_* tables, `.jobs.enqueue(uow, kind, ref, payload,
   not_before, priority)`, `.claim_rows(select_stmt, set_values)`, `.bulk(ids, fn)`, `.audit(uow, resource,
   resource_id, action, old_state, new_state, note, detail)`, `.service(name)`, `.require(actor, perm)`,
-  `.allowed(actor, perm, resource)`, `.check_running()`, `.clock`, `.settings`.
+  `.allowed(actor, perm, resource)`, `.check_running()`, `.clock`, `.settings`; for work done for a user
+  outside a request: `.query_models(table, options, actor)`, `.check_model_query(...)`, `.actor_for(user,
+  role, client, org)`, `.bound(actor)` (reads/writes in one data transaction), `.session_alive(id)`,
+  `.model_name_of(table_id)`, `.reset_caches(table, record)`, `.hook_results(hook)`.
 - `core.current_actor()`, `core.raw_request()` (the current request for `Gateway.list`),
   `core.is_secure_request()` (plugins.md §11), `core.Reply` (an HTTP result with status and headers).
+- The process-author API (processes.md §2): `process_handler`, `Param`, `ProcessContext`, `ProcessError`,
+  `ParameterError`, `ProcessResult`, `ProcessHandler`.
 - Clocks (`Clock`, `SystemClock`, `FixedClock`), the error classes and the argument fields (`Args`,
   `Bool`, `List`, `Timestamp`, `Hash`, plus marshmallow's `fields`, `Integer`, `String`).
 """
@@ -28,6 +33,7 @@ from gateway.actor import Actor
 from gateway.errors import (
     AuthorizationError,
     BadRequest,
+    BodyError,
     BulkError,
     Conflict,
     FieldError,
@@ -43,6 +49,17 @@ from gateway.errors import (
     ValidationError,
 )
 from gateway.facade import ENGINE_USER, Gateway
+from gateway.hooks.processes import (
+    PARAM_TYPES,
+    Param,
+    ParameterError,
+    ProcessContext,
+    ProcessError,
+    ProcessHandler,
+    ProcessResult,
+    definition_sha256,
+    process_handler,
+)
 from gateway.hooks.specs import hookimpl
 from gateway.hooks.types import (
     Action,
@@ -90,6 +107,7 @@ __all__ = [
     "Args",
     "AuthorizationError",
     "BadRequest",
+    "BodyError",
     "Bool",
     "BulkError",
     "Clock",
@@ -110,9 +128,16 @@ __all__ = [
     "List",
     "MethodNotAllowed",
     "NotFound",
+    "PARAM_TYPES",
     "PagingError",
+    "Param",
+    "ParameterError",
     "PeriodicTask",
     "PermissionSpec",
+    "ProcessContext",
+    "ProcessError",
+    "ProcessHandler",
+    "ProcessResult",
     "RawRequest",
     "RecordNotFound",
     "Renderer",
@@ -128,9 +153,11 @@ __all__ = [
     "WorkSource",
     "WriteEvent",
     "current_actor",
+    "definition_sha256",
     "fields",
     "gateway",
     "hookimpl",
     "is_secure_request",
+    "process_handler",
     "raw_request",
 ]

@@ -44,6 +44,7 @@ class DialectTraits:
     on_connect: Callable[[Any], None]
     classify: Callable[[BaseException], DbErrorInfo]
     timeout_statement: Callable[[int], str | None]  # constant SQL setting the per-transaction timeout
+    interleaved_cursors: bool = True  # other statements may run while a server-side cursor is open
 
 
 def _sqlite_connect(dbapi_connection: Any) -> None:
@@ -155,8 +156,8 @@ def _no_timeout(_ms: int) -> str | None:
 
 _TRAITS = {
     "postgresql": DialectTraits("postgresql", True, True, True, _noop_connect, _classify_pg, _pg_timeout),
-    "mysql": DialectTraits("mysql", False, True, True, _noop_connect, _classify_my, _my_timeout),
-    "mariadb": DialectTraits("mariadb", False, True, True, _noop_connect, _classify_my, _my_timeout),
+    "mysql": DialectTraits("mysql", False, True, True, _noop_connect, _classify_my, _my_timeout, False),
+    "mariadb": DialectTraits("mariadb", False, True, True, _noop_connect, _classify_my, _my_timeout, False),
     "sqlite": DialectTraits("sqlite", True, False, False, _sqlite_connect, _classify_sqlite, _no_timeout),
 }
 _GENERIC = DialectTraits(

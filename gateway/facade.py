@@ -115,6 +115,9 @@ class Gateway:
             for s in self.state.plugins.hook.row_scope(entity_set=spec, actor=actor)
             if isinstance(s, RowScope)
         )
+        if spec.tenantless and not scopes:
+            # a tenantless set is protected only by its own row_scope: without one, it shows nothing
+            scopes = (RowScope(lambda _from: sa.false(), fingerprint="fail-closed"),)
         return ListInputs(
             actor=actor,
             settings=self.state.runtime.for_client(actor.client_id),
@@ -156,6 +159,55 @@ class Gateway:
         from gateway.facade_writes import model_write
 
         return model_write(self, method, table, key, values, actor or _current_actor())
+
+    def query_models(
+        self, table: str, options: Mapping[str, str], actor: Actor | None = None
+    ) -> tuple[int, Iterator[dict[str, Any]]]:
+        """(matched count, records streamed page by page) of a /models list read as the actor."""
+        from gateway.facade_reads import query_models
+
+        return query_models(self, table, options, actor or _current_actor(), self.state.databases.data)
+
+    def check_model_query(self, table: str, options: Mapping[str, str], actor: Actor | None = None) -> None:
+        """Raise the 400/403/404 a /models list with `options` would give; nothing is returned."""
+        from gateway.facade_reads import check_model_query
+
+        check_model_query(self, table, options, actor or _current_actor(), self.state.databases.data)
+
+    def model_name_of(self, table_id: int) -> str | None:
+        from gateway.facade_reads import model_name_of
+
+        return model_name_of(self, table_id)
+
+    def reset_caches(self, table: str | None = None, record: str | None = None) -> int:
+        """What DELETE /api/v1/caches does; returns the number of entries reset."""
+        from gateway.facade_reads import reset_caches
+
+        return reset_caches(self, table, record)
+
+    def actor_for(self, user_id: int, role_id: int, client_id: int, org_id: int) -> Actor:
+        """The Actor of stored ids (jobs, schedules); 403 when the user or role lost access."""
+        from gateway.facade_reads import actor_for
+
+        return actor_for(self, user_id, role_id, client_id, org_id)
+
+    def session_alive(self, session_id: int) -> bool:
+        """Whether an engine session (gw_engine_session) still heartbeats."""
+        from gateway.facade_reads import session_alive
+
+        return session_alive(self, session_id)
+
+    @contextmanager
+    def bound(self, actor: Actor) -> Iterator[Any]:
+        """A BoundGateway: model reads and writes as `actor` in one data transaction (rollback on error)."""
+        from gateway.facade_reads import bound
+
+        with bound(self, actor) as gw:
+            yield gw
+
+    def hook_results(self, hook: str) -> list[Any]:
+        """Results of a plugin hook without arguments (e.g. `register_processes`), in plugin order."""
+        return list(getattr(self.state.plugins.hook, hook)())
 
     # --- meta database work ------------------------------------------------------------------------
 

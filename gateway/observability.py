@@ -175,6 +175,6 @@ def exposition(metrics: Metrics) -> tuple[bytes, str]:
     """The text format; under gunicorn the sum over every worker's files, else this process's registry."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
-        prom_multiprocess.MultiProcessCollector(registry)
+        prom_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(metrics.registry), CONTENT_TYPE_LATEST

@@ -149,6 +149,12 @@ class Settings:
     job_retention_days: int
     bulk_max_ids: int
     sensitive_allow_insecure: bool
+    inline_file_max_bytes: int
+    file_retention_days: int
+    report_max_rows: int
+    scheduler_tick_seconds: int
+    smtp_url: str
+    smtp_from: str
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

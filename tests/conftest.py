@@ -100,13 +100,14 @@ def populate(url: str) -> sa.Engine:
     """Demo ERP + gw_* tables + demo accounts in the database at `url`."""
     from gateway.demo.accounts import create_demo_accounts
     from gateway.demo.erp import build_demo
+    from gateway.hooks import migration_locations
     from gateway.meta.migrate import upgrade
     from gateway.meta.tables import core_tables
     from gateway.settings import load_settings
 
     engine = make_engine(url)
     build_demo(engine, size=1)
-    upgrade(engine)
+    upgrade(engine, plugin_locations=migration_locations(load_settings(environ={})))
     tables = core_tables(sa.MetaData())
     with engine.begin() as conn:
         create_demo_accounts(conn, tables, load_settings(environ={}))

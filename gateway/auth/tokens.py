@@ -25,7 +25,10 @@ from gateway.settings import Settings
 
 HMAC_KID = "gateway"
 LEEWAY_SECONDS = 10
-_ASYMMETRIC = {"RS256": jwt.algorithms.RSAAlgorithm, "EdDSA": jwt.algorithms.OKPAlgorithm}
+_ASYMMETRIC = {
+    "RS256": jwt.algorithms.RSAAlgorithm(jwt.algorithms.RSAAlgorithm.SHA256),
+    "EdDSA": jwt.algorithms.OKPAlgorithm(),
+}
 
 
 @dataclass(frozen=True, slots=True)

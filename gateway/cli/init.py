@@ -11,6 +11,7 @@ import click
 
 from gateway.auth.passwords import hash_password
 from gateway.cli.common import database_url_option, engine_for, meta_transaction, settings_for, warn_short
+from gateway.hooks import migration_locations
 from gateway.meta import store
 from gateway.meta.migrate import ADMIN_ROLE, ensure_secret, upgrade
 from gateway.settings import Settings
@@ -19,7 +20,7 @@ from gateway.settings import Settings
 def initialize(settings: Settings, admin_user: str | None = None, admin_password: str | None = None) -> None:
     """Everything `gateway init` does, for the demo and tests too."""
     with engine_for(settings.meta_url) as engine:
-        upgrade(engine)
+        upgrade(engine, plugin_locations=migration_locations(settings))
     with meta_transaction(settings) as (conn, tables):
         if not settings.secret_key:
             ensure_secret(conn, tables)

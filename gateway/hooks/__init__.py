@@ -25,3 +25,9 @@ def make_plugin_manager(settings: Settings) -> pluggy.PluginManager:
         manager.trace.root.setwriter(print)
         manager.enable_tracing()
     return manager
+
+
+def migration_locations(settings: Settings) -> list[str]:
+    """Alembic version locations of the enabled plugins (`register_migrations`), for `gateway init`."""
+    results = make_plugin_manager(settings).hook.register_migrations()
+    return [str(path) for path in results if path]

@@ -6,25 +6,32 @@ plugin lists). It opens one read connection from the data ConnectionSource and t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from filter_grammar import bind_values, literals_of
 from gateway.actor import Actor
 from gateway.catalog import Catalog
 from gateway.db import ConnectionSource
 from gateway.dialects import traits_for
 from gateway.errors import AuthorizationError, ColumnNotFound, RecordNotFound, UnknownColumn
 from gateway.meta.valrules import ValRule
-from gateway.pipeline.execute import execute_read, guarded
+from gateway.pipeline.execute import Level, execute_read, guarded, stream_rows
+from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
-from gateway.pipeline.plan.read import plan_read
-from gateway.pipeline.query.select import layout_of, main_select
+from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
+from gateway.pipeline.query.select import Built, build_statements
+from gateway.pipeline.query.shape import StatementCache, locate, read_shape
 from gateway.pipeline.render.encoder import RenderOptions
 from gateway.pipeline.render.envelope import render_list, render_record
 from gateway.pipeline.render.formats import negotiate, render_formatted
+from gateway.pipeline.render.stream import stream_list
 from gateway.pipeline.request import parse_request
-from gateway.pipeline.types import Action, ApiRequest, HttpResult, RawRequest, ReadPlan
+from gateway.pipeline.types import Action, ApiRequest, CountMode, HttpResult, RawRequest, ReadPlan
 from gateway.settings import Settings
 
 SHOWSQL_PERMISSION = "models.showsql"
@@ -47,6 +54,7 @@ def read(
     source: ConnectionSource,
     now: datetime,
     find_valrule: Callable[[str], ValRule | None] | None = None,
+    cache: StatementCache | None = None,
 ) -> HttpResult:
     action = _action_of(target)
     fmt, raw = negotiate(raw, action)
@@ -62,13 +70,16 @@ def read(
     )
     if req.options.valrule is not None and find_valrule is not None:
         ctx.valrule = find_valrule(req.options.valrule)
-    plan = _plan(req, ctx)
-    sql = _showsql(req, plan, actor, source)
+    plan, built, bindings = _planned(req, ctx, cache)
+    params = _params(req, ctx, plan, bindings)
+    sql = _showsql(req, built, actor, source)
     if req.options.showsql == "nodata":
         return HttpResult(200, {"sql-command": sql})
+    if action is Action.LIST and plan.page.size == 0:
+        return _stream(plan, built, params, source, ctx, sql)
     with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
         result = execute_read(
-            conn, plan, etag=action is not Action.LIST, max_expand_rows=settings.rest_max_expand_rows
+            conn, plan, max_expand_rows=settings.rest_max_expand_rows, built=built, params=params
         )
     options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
     if action is Action.LIST:
@@ -89,6 +100,64 @@ def _action_of(target: ReadTarget) -> Action:
     return Action.GET if target.key is not None else Action.LIST
 
 
+Planned = tuple[ReadPlan, Built, tuple[Any, ...]]
+
+
+def _stream(
+    plan: ReadPlan,
+    built: Built,
+    params: dict[str, Any],
+    source: ConnectionSource,
+    ctx: PlanContext,
+    sql: str | None,
+) -> HttpResult:
+    """Unlimited page: count first (headers go out before the body), then rows chunk by chunk."""
+    settings = ctx.settings
+    total = -1
+    if plan.count is CountMode.EXACT:
+        with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
+            total = int(conn.execute(built.count, params).scalar_one())
+
+    @contextmanager
+    def open_levels() -> Iterator[Iterator[Level]]:
+        with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
+            yield stream_rows(
+                conn, plan, built, params, settings.stream_chunk_rows, settings.rest_max_expand_rows
+            )
+
+    options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
+    return stream_list(plan, total, open_levels, options, sql)
+
+
+def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) -> Planned:
+    """Plan and build, or take both from the statement cache when this request shape was seen before."""
+    if cache is None or req.options.valrule is not None:
+        return _build(req, ctx)
+    planned: Planned = cache.get_or_build(read_shape(req, ctx), lambda: _build(req, ctx))
+    plan = planned[0]
+    if req.action is Action.LIST:
+        plan = dataclasses.replace(plan, page=clamp_page(ctx, req.options))
+    return plan, planned[1], planned[2]
+
+
+def _build(req: ApiRequest, ctx: PlanContext) -> Planned:
+    plan = _plan(req, ctx)
+    return plan, build_statements(plan, etag=req.action is not Action.LIST), tuple(ctx.bindings)
+
+
+def _params(req: ApiRequest, ctx: PlanContext, plan: ReadPlan, bindings: tuple[Any, ...]) -> dict[str, Any]:
+    """This request's values for every bind of the (possibly cached) statements."""
+    params: dict[str, Any] = dict(plan.params)
+    params.update(scope_params(ctx.actor))
+    params.update(gw_limit=plan.page.size, gw_offset=plan.page.skip)
+    if req.key is not None:
+        params["gw_key"] = key_target(plan.entity, req.key)[1]
+    for locator, slots, prefix in bindings:
+        literals = literals_of(locate(req.options, locator))
+        params.update(bind_values(slots, literals, ctx.compile_options(prefix)))
+    return params
+
+
 def _plan(req: ApiRequest, ctx: PlanContext) -> ReadPlan:
     try:
         return plan_read(req, ctx)
@@ -98,14 +167,13 @@ def _plan(req: ApiRequest, ctx: PlanContext) -> ReadPlan:
         raise
 
 
-def _showsql(req: ApiRequest, plan: ReadPlan, actor: Actor, source: ConnectionSource) -> str | None:
+def _showsql(req: ApiRequest, built: Built, actor: Actor, source: ConnectionSource) -> str | None:
     """SQL text with placeholders (never values), for holders of models.showsql."""
     if req.options.showsql is None:
         return None
     if not actor.policy.has_permission(SHOWSQL_PERMISSION):
         raise AuthorizationError(f"showsql needs the permission {SHOWSQL_PERMISSION}")
-    stmt = main_select(plan, layout_of(plan))
-    return str(stmt.compile(dialect=source.dialect))
+    return str(built.main.compile(dialect=source.dialect))
 
 
 def _etags(header: str) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,15 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway import errors
-from gateway.dialects import DbErrorKind, DialectTraits, sqlite_deadline_handler
-from gateway.pipeline.query.select import (
-    Layout,
-    child_select,
-    count_select,
-    layout_of,
-    main_select,
-    master_select,
-)
+from gateway.dialects import DbErrorKind, DialectTraits, sqlite_deadline_handler, traits_for
+from gateway.pipeline.query.select import Built, BuiltExpand, Layout, build_statements
 from gateway.pipeline.types import CountMode, ExpandPlan, ReadPlan
 
 log = logging.getLogger("gateway.execute")
@@ -103,17 +96,26 @@ def _fields(column: str | None, message: str = "invalid value") -> list[errors.F
 
 
 def execute_read(
-    conn: Connection, plan: ReadPlan, *, etag: bool = False, max_expand_rows: int = 10_000
+    conn: Connection,
+    plan: ReadPlan,
+    *,
+    etag: bool = False,
+    max_expand_rows: int = 10_000,
+    built: Built | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> ReadResult:
-    layout = layout_of(plan, etag=etag)
-    rows = [tuple(r) for r in conn.execute(main_select(plan, layout), dict(plan.params))]
-    level = Level(rows, layout)
-    budget = [max_expand_rows]
-    fetch_expands(conn, plan, level, budget)
-    return ReadResult(level, count_rows(conn, plan, len(rows)))
+    """Run a read. `built`/`params` come from the statement cache; without them the plan's own are used."""
+    built = built or build_statements(plan, etag=etag)
+    values = dict(plan.params if params is None else params)
+    rows = [tuple(r) for r in conn.execute(built.main, values)]
+    level = Level(rows, built.layout)
+    fetch_expands(conn, plan, built.expands, level, values, [max_expand_rows])
+    return ReadResult(level, count_rows(conn, plan, built, values, len(rows)))
 
 
-def count_rows(conn: Connection, plan: ReadPlan, fetched: int) -> int:
+def count_rows(
+    conn: Connection, plan: ReadPlan, built: Built, params: Mapping[str, Any], fetched: int
+) -> int:
     """COUNT only when needed: the page reveals the total when it is partial (api.md §4.2)."""
     if plan.count is CountMode.SKIP:
         return -1
@@ -123,33 +125,43 @@ def count_rows(conn: Connection, plan: ReadPlan, fetched: int) -> int:
             return fetched
         if fetched > 0:
             return skip + fetched
-    return int(conn.execute(count_select(plan), dict(plan.params)).scalar_one())
+    return int(conn.execute(built.count, dict(params)).scalar_one())
 
 
-def fetch_expands(conn: Connection, plan: ReadPlan, level: Level, budget: list[int]) -> None:
-    for expand in plan.expands:
-        level.subs[expand.key] = _fetch_expand(conn, plan, level, expand, budget)
+def fetch_expands(
+    conn: Connection,
+    plan: ReadPlan,
+    built: tuple[BuiltExpand, ...],
+    level: Level,
+    params: Mapping[str, Any],
+    budget: list[int],
+) -> None:
+    """One statement per expand level for all rows of `level` (never one per row)."""
+    for expand, stmt in zip(plan.expands, built, strict=True):
+        level.subs[expand.key] = _fetch_expand(conn, plan, level, expand, stmt, params, budget)
 
 
 def _fetch_expand(
-    conn: Connection, plan: ReadPlan, level: Level, expand: ExpandPlan, budget: list[int]
+    conn: Connection,
+    plan: ReadPlan,
+    level: Level,
+    expand: ExpandPlan,
+    built: BuiltExpand,
+    params: Mapping[str, Any],
+    budget: list[int],
 ) -> Level:
     values = _link_values(plan, level, expand)
-    param = f"gw_keys_{id(expand)}"
-    if expand.is_child:
-        stmt, layout = child_select(expand.target, expand.link, param)
-    else:
-        stmt, layout = master_select(expand.target, param)
     rows: list[tuple[Any, ...]] = []
     if values:
-        rows = [tuple(r) for r in conn.execute(stmt, {**expand.target.params, param: values})]
+        merged = {**expand.target.params, **params, built.param: values}
+        rows = [tuple(r) for r in conn.execute(built.stmt, merged)]
     budget[0] -= len(rows)
     if budget[0] < 0:
         raise errors.TooComplex("the expanded children exceed REST_MAX_EXPAND_ROWS", parameter="$expand")
-    sub = Level(rows, layout)
+    sub = Level(rows, built.layout)
     for row in rows:
-        sub.by_link.setdefault(row[layout.link_at], []).append(row)  # type: ignore[index]
-    fetch_expands(conn, expand.target, sub, budget)
+        sub.by_link.setdefault(row[built.layout.link_at], []).append(row)  # type: ignore[index]
+    fetch_expands(conn, expand.target, built.subs, sub, params, budget)
     return sub
 
 
@@ -158,3 +170,27 @@ def _link_values(plan: ReadPlan, level: Level, expand: ExpandPlan) -> list[Any]:
     name = plan.entity.key if expand.is_child else expand.link
     index = next(i for i, o in enumerate(plan.outputs) if o.info.name == name)
     return list(dict.fromkeys(r[index] for r in level.rows if r[index] is not None))
+
+
+def stream_rows(
+    conn: Connection,
+    plan: ReadPlan,
+    built: Built,
+    params: Mapping[str, Any],
+    chunk_rows: int,
+    max_expand_rows: int,
+) -> Iterator[Level]:
+    """Unlimited pages: a server-side cursor read in chunks, each chunk with its own expand levels."""
+    # Statement-level options: Connection.execution_options() would change the (shared) connection itself.
+    # A driver that cannot run the expand queries beside an open server-side cursor (PyMySQL's SSCursor)
+    # buffers the rows instead; encoding still goes chunk by chunk.
+    server_side = not plan.expands or traits_for(conn.dialect).interleaved_cursors
+    stmt = built.main.execution_options(yield_per=chunk_rows) if server_side else built.main
+    result = conn.execute(stmt, dict(params))
+    try:
+        for partition in result.partitions(chunk_rows):
+            level = Level([tuple(r) for r in partition], built.layout)
+            fetch_expands(conn, plan, built.expands, level, params, [max_expand_rows])
+            yield level
+    finally:
+        result.close()

@@ -1,4 +1,4 @@
-"""The write pipeline: body -> RowPlan tree -> one transaction of lookups, locks and writes -> re-read records.
+"""The write pipeline: body -> RowPlan tree -> one transaction of lookups, locks, writes -> re-read records.
 
 `write` serves POST/PUT/PATCH/DELETE of /api/v1/models and batch items. Every statement of a request runs
 on the one connection of `source.begin()` (the batch's connection inside /api/v1/batch), so a failure
@@ -204,7 +204,9 @@ class _Runner:
             where.append(read_scope)
         if parent is not None and row.link is not None:
             where.append(ref.alias.c[row.link.child_column] == parent.values[row.link.parent_column])
-        stmt = lock_select(entity, ref.alias, tuple(where), ref.scope, for_update=ctx.traits.supports_for_update)
+        stmt = lock_select(
+            entity, ref.alias, tuple(where), ref.scope, for_update=ctx.traits.supports_for_update
+        )
         found = self.conn.execute(stmt).first()
         if found is None or (parent is not None and not found[-1]):
             raise RecordNotFound(f"No record found matching id: {row.target}", errors=_field(row, "id"))
@@ -247,9 +249,13 @@ class _Runner:
             ref = table_ref(ctx.catalog, ctx.actor, parent, Purpose.IDENTIFIER, name=ctx.next_name("p"))
             scope = scope_clause(ctx.catalog, ctx.actor, parent, ref.alias, write=True)
             where = (ref.alias.c[relation.parent_column] == values[relation.child_column],)
-            if self.conn.execute(exists_select(ref.alias, where + ((scope,) if scope is not None else ()))).first():
+            if self.conn.execute(
+                exists_select(ref.alias, where + ((scope,) if scope is not None else ()))
+            ).first():
                 continue
-            raise AuthorizationError(f"The {parent.model_name} record is outside the write scope of this session")
+            raise AuthorizationError(
+                f"The {parent.model_name} record is outside the write scope of this session"
+            )
 
     # --- values -------------------------------------------------------------------------------------
 
@@ -261,18 +267,24 @@ class _Runner:
             if isinstance(value, FkRef):
                 found = self.lookup(value, row.prefix + name)
                 if found is _MISSING:
-                    missing.append(FieldError(row.prefix + name, f"no visible {value.parent.model_name} matches"))
+                    missing.append(
+                        FieldError(row.prefix + name, f"no visible {value.parent.model_name} matches")
+                    )
                     continue
                 value = found
             elif isinstance(value, FromParent):
                 value = parent.values.get(value.column) if parent is not None else None
             values[name] = value
         if missing:
-            raise ReferenceNotFound(f"References not found: {', '.join(e.field for e in missing)}", errors=missing)
+            raise ReferenceNotFound(
+                f"References not found: {', '.join(e.field for e in missing)}", errors=missing
+            )
         if parent is not None and row.link is not None:
             target = parent.values[row.link.parent_column]
             if row.link_value is not None and str(_link_number(row.link_value)) != str(target):
-                raise ValidationError("A child refers to another parent", errors=_field(row, row.link.child_column))
+                raise ValidationError(
+                    "A child refers to another parent", errors=_field(row, row.link.child_column)
+                )
             if row.op is Op.INSERT:
                 values[row.link.child_column] = target
         return values
@@ -294,7 +306,9 @@ class _Runner:
     def reread(self, written: Written) -> tuple[dict[str, Any], str]:
         req = ApiRequest(Action.GET, written.entity.name, key=str(written.key))
         plan = plan_read(req, self.ctx)
-        result = execute_read(self.conn, plan, etag=True, max_expand_rows=self.ctx.settings.rest_max_expand_rows)
+        result = execute_read(
+            self.conn, plan, etag=True, max_expand_rows=self.ctx.settings.rest_max_expand_rows
+        )
         if not result.level.rows:
             raise RecordNotFound(f"No record found matching id: {written.key}")
         record, etag = render_record(plan, result, self.options)

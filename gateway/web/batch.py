@@ -168,7 +168,12 @@ def _read(st: GatewayState, actor: Actor, item: Item, source: ConnectionSource) 
     )
 
 
-_WRITE_ACTIONS = {"POST": Action.INSERT, "PUT": Action.UPDATE, "PATCH": Action.UPDATE, "DELETE": Action.DELETE}
+_WRITE_ACTIONS = {
+    "POST": Action.INSERT,
+    "PUT": Action.UPDATE,
+    "PATCH": Action.UPDATE,
+    "DELETE": Action.DELETE,
+}
 
 
 def _write(st: GatewayState, actor: Actor, item: Item, source: ConnectionSource) -> HttpResult:

@@ -30,6 +30,7 @@ def _read(target: ReadTarget) -> Response:
         source=st.databases.data,
         now=st.clock.now(),
         find_valrule=lambda ident: find_rule(st.databases.meta, st.meta.val_rule, ident, actor.client_id),
+        cache=st.statements,
     )
     return to_response(result)
 

@@ -123,7 +123,7 @@ def _json(ref: str) -> dict[str, Any]:
 
 
 def _generic_paths(spec: APISpec) -> None:
-    secured = [{"bearer": []}]
+    secured: list[dict[str, list[str]]] = [{"bearer": []}]
     table = {"name": "table", "in": "path", "required": True, "schema": {"type": "string"}}
     key = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
     login = {"requestBody": {"required": True, **_json("Login")},

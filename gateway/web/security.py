@@ -63,7 +63,10 @@ def _init_cors(app: Flask, origins: tuple[str, ...]) -> None:
 
 
 def _preflight_no_content(response: Response) -> Response:
-    """A CORS preflight answers 204 with no body, whoever asks (no authentication)."""
+    """A CORS preflight answers 204 with no body (no authentication); echoed origins vary by Origin."""
+    origin = response.headers.get("Access-Control-Allow-Origin")
+    if origin and origin != "*":
+        response.vary.add("Origin")
     preflight = request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
     if preflight and response.status_code < 300:
         response.status_code = 204

@@ -302,3 +302,20 @@ def test_models_index_lists_readable_tables_with_stable_ids(client, login_as) ->
     ).get_json()
     assert {m["model-name"] for m in filtered["models"]} >= {"c_order", "c_orderline"}
     assert all(m["model-name"].startswith("c_order") for m in filtered["models"])
+
+
+def test_statement_cache_serves_every_tenant_and_literal(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    cache = app.extensions["gateway"].statements
+    garden, seed = login_as("GardenAdmin"), login_as("SeedAdmin")
+    path = "/api/v1/models/c_bpartner?$filter=AD_Client_ID eq {}&$top=1&$skip={}"
+    before = (cache.hits, cache.misses)
+    assert client.get(path.format(11, 0), headers=garden).get_json()["row-count"] > 0
+    assert client.get(path.format(11, 0), headers=seed).get_json()["row-count"] == 0  # same shape, other tenant
+    assert client.get(path.format(12, 0), headers=seed).get_json()["row-count"] > 0  # other literal
+    page2 = client.get(path.format(12, 1), headers=seed).get_json()
+    assert page2["skip-records"] == 1
+    assert (cache.misses - before[1], cache.hits - before[0]) == (2, 2)  # skip 0 and skip > 0 shapes
+    one = client.get("/api/v1/models/c_order/1042", headers=garden)
+    other = client.get("/api/v1/models/c_order/1043", headers=garden)
+    assert one.get_json()["id"] == 1042 and other.status_code in (200, 404)
+    assert client.get("/api/v1/models/c_order/1042", headers=seed).status_code == 404

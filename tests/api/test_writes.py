@@ -1,4 +1,4 @@
-"""POST/PUT/PATCH/DELETE /api/v1/models end to end on SQLite, PostgreSQL and MariaDB: forms, children, ETags."""
+"""POST/PUT/PATCH/DELETE /api/v1/models on SQLite, PostgreSQL and MariaDB: value forms, FKs, updates."""
 
 from __future__ import annotations
 
@@ -86,9 +86,15 @@ def test_fk_value_forms_resolve_to_the_key(client, login_as, databases, partner)
 
 def test_fk_identifier_matching_two_rows_is_ambiguous(client, login_as) -> None:  # type: ignore[no-untyped-def]
     headers = login_as("GardenAdmin")
-    twin = client.post("/api/v1/models/c_bpartner", json={"Value": "CW2", "Name": "C&W Construction"}, headers=headers)
+    twin = client.post(
+        "/api/v1/models/c_bpartner", json={"Value": "CW2", "Name": "C&W Construction"}, headers=headers
+    )
     assert twin.status_code == 201, twin.get_json()
-    body = {"DocumentNo": "SO-X", "C_BPartner_ID": {"identifier": "C&W Construction"}, "DateOrdered": "2025-04-02"}
+    body = {
+        "DocumentNo": "SO-X",
+        "C_BPartner_ID": {"identifier": "C&W Construction"},
+        "DateOrdered": "2025-04-02",
+    }
     reply = client.post(ORDERS, json=body, headers=headers)
     assert reply.status_code == 400
     problem = reply.get_json()
@@ -212,7 +218,12 @@ def test_mandatory_fields_are_listed_together(client, login_as) -> None:  # type
 def test_readonly_columns_accept_only_their_current_value(client, login_as, databases) -> None:  # type: ignore[no-untyped-def]
     headers = login_as("GardenAdmin")
     record = client.get(f"{ORDERS}/1042", headers=headers).get_json()
-    same = {"Created": record["Created"], "uid": record["uid"].upper(), "C_Order_ID": 1042, "Description": "ok"}
+    same = {
+        "Created": record["Created"],
+        "uid": record["uid"].upper(),
+        "C_Order_ID": 1042,
+        "Description": "ok",
+    }
     reply = client.put(f"{ORDERS}/1042", json=same, headers=headers)
     assert reply.status_code == 200, reply.get_json()
     for change in ({"Created": "2020-01-01T00:00:00Z"}, {"uid": "7d1e0000-0000-4000-8000-000000000009"},

@@ -1,4 +1,4 @@
-"""Writes: children, atomicity, If-Match, limits, body errors, grants, tenant/org rules and injection attempts."""
+"""Writes: children, atomicity, If-Match, limits, body errors, grants, tenant/org rules, injection."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def test_put_updates_deletes_and_inserts_children(client, login_as, databases) -
 
 
 @pytest.mark.parametrize("item", [{"id": "other", "QtyOrdered": 1}, {"id": "other", "(delete)": True}])
-def test_child_of_another_parent_is_not_found_and_nothing_is_written(client, login_as, databases, item) -> None:  # type: ignore[no-untyped-def]
+def test_child_of_another_parent_is_not_found_and_nothing_is_written(
+    client, login_as, databases, item
+) -> None:  # type: ignore[no-untyped-def]
     other = _line_of_other_order(databases)
     item = {**item, "id": other}
     body = {"Description": "changed", "C_OrderLine": [{"id": 2081, "QtyOrdered": 9}, item]}
@@ -46,7 +48,9 @@ def test_child_of_another_parent_is_not_found_and_nothing_is_written(client, log
     assert rows(databases, "C_Order", "Description", C_Order_ID=1042) == [(None,)]
     assert count(databases, "C_OrderLine", C_OrderLine_ID=other) == 1
     assert [str(r[0]) for r in rows(databases, "C_OrderLine", "QtyOrdered", C_OrderLine_ID=2081)] in (
-        [["5.00"]], [["5"]], [["5.0"]]
+        [["5.00"]],
+        [["5"]],
+        [["5.0"]],
     ) or float(rows(databases, "C_OrderLine", "QtyOrdered", C_OrderLine_ID=2081)[0][0]) == 5.0
 
 
@@ -60,14 +64,19 @@ def test_delete_flag_needs_an_id_and_put(client, login_as) -> None:  # type: ign
 
 
 def test_child_link_to_another_parent_is_refused(client, login_as) -> None:  # type: ignore[no-untyped-def]
-    body = {"C_OrderLine": [{"C_Order_ID": 1043, "Line": 50, "QtyOrdered": 1, "PriceActual": 1, "LineNetAmt": 1}]}
+    body = {
+        "C_OrderLine": [{"C_Order_ID": 1043, "Line": 50, "QtyOrdered": 1, "PriceActual": 1, "LineNetAmt": 1}]
+    }
     reply = client.put(f"{ORDERS}/1042", json=body, headers=login_as("GardenAdmin"))
     assert reply.status_code == 400 and reply.get_json()["type"] == "VALIDATION-ERROR"
 
 
 def test_failing_second_child_leaves_nothing(client, login_as, databases) -> None:  # type: ignore[no-untyped-def]
     before = (count(databases, "C_Order"), count(databases, "C_OrderLine"))
-    lines = [dict(NEW_ORDER["C_OrderLine"][0]), {**NEW_ORDER["C_OrderLine"][1], "uid": "0c7e9a44-51d2-4c7f-8a0e-6f2d9b1c3e01"}]
+    lines = [
+        dict(NEW_ORDER["C_OrderLine"][0]),
+        {**NEW_ORDER["C_OrderLine"][1], "uid": "0c7e9a44-51d2-4c7f-8a0e-6f2d9b1c3e01"},
+    ]
     reply = client.post(ORDERS, json={**NEW_ORDER, "C_OrderLine": lines}, headers=login_as("GardenAdmin"))
     assert reply.status_code == 409 and reply.get_json()["type"] == "DUPLICATE-KEY"
     assert (count(databases, "C_Order"), count(databases, "C_OrderLine")) == before
@@ -76,8 +85,12 @@ def test_failing_second_child_leaves_nothing(client, login_as, databases) -> Non
 def test_failing_grandchild_leaves_nothing(client, login_as, databases) -> None:  # type: ignore[no-untyped-def]
     tables = ("C_BPartner", "AD_User", "C_Order", "C_OrderLine")
     before = [count(databases, t) for t in tables]
-    order = {"DocumentNo": "SO-G", "C_BPartner_ID": 117, "DateOrdered": "2025-04-02",
-             "C_OrderLine": [{**NEW_ORDER["C_OrderLine"][1], "M_Product_ID": {"identifier": "no such product"}}]}
+    order = {
+        "DocumentNo": "SO-G",
+        "C_BPartner_ID": 117,
+        "DateOrdered": "2025-04-02",
+        "C_OrderLine": [{**NEW_ORDER["C_OrderLine"][1], "M_Product_ID": {"identifier": "no such product"}}],
+    }
     body = {"Value": "GC", "Name": "Grand", "AD_User": [{"Name": "Contact", "C_Order.SalesRep_ID": [order]}]}
     reply = client.post(PARTNERS, json=body, headers=login_as("GardenAdmin"))
     assert reply.status_code == 400 and reply.get_json()["type"] == "REFERENCE-NOT-FOUND"
@@ -123,7 +136,9 @@ def test_if_match(client, login_as, databases) -> None:  # type: ignore[no-untyp
     assert rows(databases, "C_Order", "Description", C_Order_ID=1042) == [("one",)]
     star = client.patch(f"{ORDERS}/1042", json={"Description": "three"}, headers={**headers, "If-Match": "*"})
     assert star.status_code == 200
-    fresh = client.patch(f"{ORDERS}/1042", json={"Description": "four"}, headers={**headers, "If-Match": star.headers["ETag"]})
+    fresh = client.patch(
+        f"{ORDERS}/1042", json={"Description": "four"}, headers={**headers, "If-Match": star.headers["ETag"]}
+    )
     assert fresh.status_code == 200 and fresh.get_json()["Description"] == "four"
 
 
@@ -144,7 +159,12 @@ def test_if_match_can_be_required(client, login_as, app_overrides) -> None:  # t
         ("[1, 2]", "application/json", 400, "BODY-ERROR"),
         ("", "application/json", 400, "BODY-ERROR"),
         ('{"Value": NaN}', "application/json", 400, "BODY-ERROR"),
-        ('{"Value": "A", "Name": "B", "Attributes": ' + "[" * 70 + "]" * 70 + "}", "application/json", 400, "BODY-ERROR"),
+        (
+            '{"Value": "A", "Name": "B", "Attributes": ' + "[" * 70 + "]" * 70 + "}",
+            "application/json",
+            400,
+            "BODY-ERROR",
+        ),
         ('{"Value": "A", "Value": "B"}', "application/merge-patch+json", 400, "AMBIGUOUS-NAME"),
     ],
 )
@@ -218,7 +238,7 @@ def test_org_rules_and_inherited_scope(client, login_as, databases) -> None:  # 
 
 def test_injection_attempts_are_inert(client, login_as, databases) -> None:  # type: ignore[no-untyped-def]
     headers = login_as("GardenAdmin")
-    evil = "x'); DROP TABLE \"C_BPartner\"; --"
+    evil = 'x\'); DROP TABLE "C_BPartner"; --'
     reply = client.post(PARTNERS, json={"Value": "INJ", "Name": evil}, headers=headers)
     assert reply.status_code == 201 and reply.get_json()["Name"] == evil
     assert rows(databases, "C_BPartner", "Name", Value="INJ") == [(evil,)]
@@ -234,7 +254,9 @@ def test_same_stale_etag_twice_loses_no_update(client, login_as, databases) -> N
     headers = login_as("GardenAdmin")
     etag = client.get(f"{PARTNERS}/117", headers=headers).headers["ETag"]
     winners = [
-        client.patch(f"{PARTNERS}/117", json={"Description": text}, headers={**headers, "If-Match": etag}).status_code
+        client.patch(
+            f"{PARTNERS}/117", json={"Description": text}, headers={**headers, "If-Match": etag}
+        ).status_code
         for text in ("first", "second")
     ]
     assert winners == [200, 412]

@@ -197,3 +197,24 @@ def test_odata_rejects_other_formats(client) -> None:  # type: ignore[no-untyped
 def test_odata_filter_errors_keep_their_codes(client) -> None:  # type: ignore[no-untyped-def]
     reply = client.get("/odata/C_Order?$filter=Nope eq 1", headers=basic("GardenAdmin"))
     assert reply.status_code == 400 and reply.get_json()["type"] == "UNKNOWN-COLUMN"
+
+
+def test_odata_navigation_paths_in_filter_and_orderby(client) -> None:  # type: ignore[no-untyped-def]
+    url = (
+        "/odata/C_Order?$filter=C_BPartner/Name eq 'C&W Construction' and DocumentNo eq 'SO-1042'"
+        "&$orderby=C_BPartner/Name,DocumentNo&$select=DocumentNo"
+    ).replace("&W", "%26W")
+    reply = client.get(url, headers=basic("GardenAdmin"))
+    assert reply.status_code == 200, reply.get_json()
+    assert [r["DocumentNo"] for r in reply.get_json()["value"]] == ["SO-1042"]
+    literal = client.get(
+        "/odata/C_Order?$filter=DocumentNo eq 'C_BPartner/Name'", headers=basic("GardenAdmin")
+    )
+    assert literal.status_code == 200 and literal.get_json()["value"] == []
+
+
+def test_odata_top_zero_returns_only_the_count(client, databases) -> None:  # type: ignore[no-untyped-def]
+    reply = client.get("/odata/C_Order?$top=0&$count=true", headers=basic("GardenAdmin"))
+    body = reply.get_json()
+    assert reply.status_code == 200 and body["value"] == [] and "@odata.nextLink" not in body
+    assert body["@odata.count"] == _visible_orders(databases)

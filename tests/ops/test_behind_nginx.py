@@ -21,7 +21,12 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(__file__).with_name("nginx-site.conf")
 AUTH = ("GardenAdmin", "GardenAdmin")
-pytestmark = [pytest.mark.slow, pytest.mark.sqlite, pytest.mark.commits]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.sqlite,
+    pytest.mark.commits,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),  # one backend is enough here
+]
 
 
 def _free_port() -> int:
@@ -71,8 +76,6 @@ def _wait_for_port(port: int, seconds: float) -> None:
 @pytest.fixture
 def stack(backend, tmp_path: Path) -> Iterator[dict[str, object]]:  # type: ignore[no-untyped-def]
     nginx = _binary("nginx")
-    if backend.name != "sqlite":
-        pytest.skip("one backend is enough for the deployment test")
     database = tmp_path / "gateway.sqlite"
     shutil.copyfile(sa.make_url(backend.url).database or "", database)
     gport, nport = _free_port(), _free_port()
@@ -92,7 +95,8 @@ def stack(backend, tmp_path: Path) -> Iterator[dict[str, object]]:  # type: igno
         f"daemon off;\nworker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/nginx.err;\n"
         "events { worker_connections 64; }\nhttp {\naccess_log off;\n"
         f"client_body_temp_path {temp['body']};\nproxy_temp_path {temp['proxy']};\n"
-        f"fastcgi_temp_path {temp['fastcgi']};\nuwsgi_temp_path {temp['uwsgi']};\nscgi_temp_path {temp['scgi']};\n"
+        f"fastcgi_temp_path {temp['fastcgi']};\nuwsgi_temp_path {temp['uwsgi']};\n"
+        f"scgi_temp_path {temp['scgi']};\n"
         f"{site}\n}}\n"
     )
     proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)

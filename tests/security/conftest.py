@@ -7,7 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sec_helpers import assert_safe
+from sec_helpers import SECRET, assert_safe
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, object]:
+    """A 64-byte HS512 secret, so that tokens forged by the tests can share it without key warnings."""
+    return {"secret_key": SECRET}
 
 
 @pytest.fixture

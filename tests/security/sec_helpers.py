@@ -14,6 +14,7 @@ DEMO_TABLES = (
     "C_OrderLine", "C_Invoice", "M_ProductPrice", "AD_ChangeLog",
 )  # fmt: skip
 SLOW_SECONDS = 1.0
+SECRET = "security-suite-secret-" + "0123456789abcdef" * 3
 FORBIDDEN_TEXT = ("Traceback", "psycopg", "pymysql", "sqlite3", "constraint failed", "violates")
 
 

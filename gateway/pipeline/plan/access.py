@@ -74,19 +74,34 @@ def scope_clause(
     elif not actor.is_system and hops < _MAX_INHERIT_HOPS:
         parts.extend(_inherited_clauses(catalog, actor, entity, alias, write, hops))
     if entity.org and actor.policy.orgs:
-        allowed = list(actor.policy.orgs) if write else sorted({0, *actor.policy.orgs})
-        parts.append(alias.c[entity.org].in_(allowed))
+        column = alias.c[entity.org]
+        name = "gw_orgs_write" if write else "gw_orgs_read"
+        allowed = scope_params(actor)[name]
+        parts.append(column.in_(sa.bindparam(name, allowed, type_=column.type, expanding=True)))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else sa.and_(*parts)
 
 
 def _tenant_clause(actor: Actor, column: Any, write: bool) -> ColumnElement[bool] | None:
+    """Named binds (values from `scope_params`), so a cached statement serves every tenant."""
     if actor.is_system:
         return None
     if write:
-        return column == actor.client_id  # type: ignore[no-any-return]
-    return column.in_([0, actor.client_id])  # type: ignore[no-any-return]
+        return column == sa.bindparam("gw_client", actor.client_id, type_=column.type)  # type: ignore[no-any-return]
+    tenants = sa.bindparam("gw_tenants", [0, actor.client_id], type_=column.type, expanding=True)
+    return column.in_(tenants)  # type: ignore[no-any-return]
+
+
+def scope_params(actor: Actor) -> dict[str, Any]:
+    """The values of the scope binds for this actor; passed with every execution of a cached statement."""
+    orgs = list(actor.policy.orgs)
+    return {
+        "gw_client": actor.client_id,
+        "gw_tenants": [0, actor.client_id],
+        "gw_orgs_read": sorted({0, *orgs}),
+        "gw_orgs_write": orgs,
+    }
 
 
 def _inherited_clauses(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
-from filter_grammar import CompileOptions, FilterError, Limits
+from filter_grammar import CompileOptions, FilterError, Limits, Slot
 from filter_grammar.resolve import Kind, ResolvedCollection, ResolvedColumn
 from gateway.actor import Actor
 from gateway.catalog import Catalog, child_relations
@@ -38,6 +38,8 @@ class PlanContext:
     now: datetime
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     valrule: ValRule | None = None  # loaded by the pipeline before planning ($valrule)
+    bindings: list[tuple[tuple[Any, ...], tuple[Slot, ...], str]] = field(default_factory=list)
+    cacheable: bool = True
 
     def next_name(self, prefix: str) -> str:
         return f"{prefix}{next(self.counter)}"

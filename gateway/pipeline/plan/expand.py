@@ -39,11 +39,16 @@ def plan_expands(
 ) -> tuple[ExpandPlan, ...]:
     if not items:
         return ()
-    return _plan_items(ctx, parent, items, depth, _Budget(0))
+    return _plan_items(ctx, parent, items, depth, _Budget(0), ())
 
 
 def _plan_items(
-    ctx: PlanContext, parent: LevelDraft, items: tuple[ast.ExpandItem, ...], depth: int, budget: _Budget
+    ctx: PlanContext,
+    parent: LevelDraft,
+    items: tuple[ast.ExpandItem, ...],
+    depth: int,
+    budget: _Budget,
+    path: tuple[int, ...],
 ) -> tuple[ExpandPlan, ...]:
     if depth > ctx.settings.rest_max_expand_depth:
         raise TooComplex(
@@ -52,7 +57,7 @@ def _plan_items(
             parameter="$expand",
         )
     plans = []
-    for item in items:
+    for index, item in enumerate(items):
         budget.items += 1
         if budget.items > ctx.settings.rest_max_expand_items:
             raise TooComplex(
@@ -60,17 +65,22 @@ def _plan_items(
                 position=item.position,
                 parameter="$expand",
             )
-        plans.append(_plan_item(ctx, parent, item, depth, budget))
+        plans.append(_plan_item(ctx, parent, item, depth, budget, (*path, index)))
     return tuple(plans)
 
 
 def _plan_item(
-    ctx: PlanContext, parent: LevelDraft, item: ast.ExpandItem, depth: int, budget: _Budget
+    ctx: PlanContext,
+    parent: LevelDraft,
+    item: ast.ExpandItem,
+    depth: int,
+    budget: _Budget,
+    path: tuple[int, ...],
 ) -> ExpandPlan:
     entity = parent.ref.entity
     master = visible_column(ctx.actor, entity, item.name) if item.via is None else None
     if master is not None and master.parent is not None:
-        return _plan_master(ctx, parent, item, master.name, depth, budget)
+        return _plan_master(ctx, parent, item, master.name, depth, budget, path)
     if entity.key is None:
         raise ExpandError(f"{entity.model_name} has no key to expand {item.name}", position=item.position)
     try:
@@ -83,10 +93,10 @@ def _plan_item(
     draft = start_level(ctx, child, "x")
     opts = item.options
     resolve_select(draft, ctx, opts.select)
-    resolve_filter(draft, ctx, opts.filter, "$expand", "xw")
-    resolve_order(draft, ctx, opts.orderby, "xo")
+    resolve_filter(draft, ctx, opts.filter, "$expand", "xw", (*path, "filter"))
+    resolve_order(draft, ctx, opts.orderby, "xo", (*path, "orderby"))
     add_identifiers(draft, ctx)
-    nested = _plan_items(ctx, draft, opts.expand, depth + 1, budget) if opts.expand else ()
+    nested = _plan_items(ctx, draft, opts.expand, depth + 1, budget, path) if opts.expand else ()
     page = _child_page(ctx, opts)
     key = item.name if item.via is None else f"{item.name}.{item.via}"
     return ExpandPlan(key, True, relation.child_column, finish_level(draft, page, CountMode.SKIP, nested))
@@ -100,7 +110,13 @@ def _child_page(ctx: PlanContext, opts: ast.ExpandOptions) -> Page:
 
 
 def _plan_master(
-    ctx: PlanContext, parent: LevelDraft, item: ast.ExpandItem, column: str, depth: int, budget: _Budget
+    ctx: PlanContext,
+    parent: LevelDraft,
+    item: ast.ExpandItem,
+    column: str,
+    depth: int,
+    budget: _Budget,
+    path: tuple[int, ...],
 ) -> ExpandPlan:
     opts = item.options
     for name in ("filter", "orderby", "top", "skip"):
@@ -115,7 +131,7 @@ def _plan_master(
     resolve_select(draft, ctx, opts.select)
     resolve_order(draft, ctx, None, "mo")
     add_identifiers(draft, ctx)
-    nested = _plan_items(ctx, draft, opts.expand, depth + 1, budget) if opts.expand else ()
+    nested = _plan_items(ctx, draft, opts.expand, depth + 1, budget, path) if opts.expand else ()
     _ensure_output(ctx, parent, column)
     prop = next(o.prop for o in parent.outputs if o.info.name == column)
     return ExpandPlan(prop, False, column, finish_level(draft, Page(0, 0), CountMode.SKIP, nested))

@@ -136,34 +136,48 @@ def _role_of(entity: EntitySet, info: ColumnInfo) -> str:
     return "column"
 
 
-def key_clause(draft: LevelDraft, raw: str) -> ColumnElement[bool]:
-    """`/{id}`: a UUID when the table has a UUID column, else the key (api.md §2.3)."""
-    entity, alias = draft.ref.entity, draft.ref.alias
+def key_target(entity: EntitySet, raw: str) -> tuple[str, Any]:
+    """`/{id}`: the UUID column for a UUID segment (when the table has one), else the key (api.md §2.3)."""
     if entity.uid and _UUID.match(raw):
-        return alias.c[entity.uid] == str(uuid.UUID(raw))  # type: ignore[no-any-return]
+        return entity.uid, str(uuid.UUID(raw))
     if entity.key is None:
         raise InvalidId(f"'{raw}' is not a UUID and {entity.model_name} has no single-column key")
     info = entity.column_named(entity.key)
     if info.kind is ColumnKind.INTEGER:
         if not _INT.match(raw) or not -(2**63) <= int(raw) < 2**63:
             raise InvalidId(f"'{raw}' is neither a UUID nor a valid id")
-        return alias.c[entity.key] == int(raw)  # type: ignore[no-any-return]
+        return entity.key, int(raw)
     if info.kind in (ColumnKind.STRING, ColumnKind.GUID):
-        return alias.c[entity.key] == raw  # type: ignore[no-any-return]
+        return entity.key, raw
     raise InvalidId(f"'{raw}' is neither a UUID nor a valid id")
 
 
+def key_clause(draft: LevelDraft, raw: str) -> ColumnElement[bool]:
+    """The record lookup, bound as `gw_key` so that the statement is the same for every id."""
+    name, value = key_target(draft.ref.entity, raw)
+    column = draft.ref.alias.c[name]
+    return column == sa.bindparam("gw_key", value, type_=column.type)  # type: ignore[no-any-return]
+
+
 def resolve_filter(
-    draft: LevelDraft, ctx: PlanContext, expr: ast.Expr | None, parameter: str, prefix: str, offset: int = 0
+    draft: LevelDraft,
+    ctx: PlanContext,
+    expr: ast.Expr | None,
+    parameter: str,
+    prefix: str,
+    locator: tuple[Any, ...] = ("filter",),
 ) -> None:
+    """Compile a $filter; its slots are recorded under `locator` so a cache hit can rebind new literals."""
     if expr is None:
         return
+    name = ctx.next_name(prefix)
     try:
-        compiled = compile_filter(expr, draft.resolver, ctx.compile_options(ctx.next_name(prefix)))
+        compiled = compile_filter(expr, draft.resolver, ctx.compile_options(name))
     except Exception as exc:  # positions and the option name are attached, then re-raised unchanged
         raise _with_parameter(exc, parameter) from None
     draft.where.append(compiled.clause)
     draft.params.update(compiled.params)
+    ctx.bindings.append((locator, compiled.slots, name))
 
 
 def resolve_valrule(draft: LevelDraft, ctx: PlanContext, opts: QueryOptions) -> None:
@@ -179,10 +193,11 @@ def resolve_valrule(draft: LevelDraft, ctx: PlanContext, opts: QueryOptions) -> 
     compiled = compile_rule(ctx, draft.resolver, ctx.valrule, opts.context)
     draft.where.append(compiled.clause)
     draft.params.update(compiled.params)
+    ctx.cacheable = False  # the rule text lives in the database: never cache its statements
 
 
 def add_active_only(draft: LevelDraft, ctx: PlanContext, expr: ast.Expr | None) -> None:
-    """REST_DEFAULT_ACTIVE_ONLY: IsActive='Y' unless the filter mentions IsActive (not a security boundary)."""
+    """REST_DEFAULT_ACTIVE_ONLY: IsActive = Y unless the filter mentions IsActive (not a security rule)."""
     if not ctx.settings.rest_default_active_only:
         return
     info = draft.ref.entity.column("IsActive")
@@ -192,16 +207,22 @@ def add_active_only(draft: LevelDraft, ctx: PlanContext, expr: ast.Expr | None) 
 
 
 def resolve_order(
-    draft: LevelDraft, ctx: PlanContext, items: tuple[ast.OrderItem, ...] | None, prefix: str
+    draft: LevelDraft,
+    ctx: PlanContext,
+    items: tuple[ast.OrderItem, ...] | None,
+    prefix: str,
+    locator: tuple[Any, ...] = ("orderby",),
 ) -> None:
     """$orderby items, then the key (or uid) as tie-breaker so that pages are stable."""
     if items:
+        name = ctx.next_name(prefix)
         try:
-            compiled = compile_orderby(items, draft.resolver, ctx.compile_options(ctx.next_name(prefix)))
+            compiled = compile_orderby(items, draft.resolver, ctx.compile_options(name))
         except Exception as exc:
             raise _with_parameter(exc, "$orderby") from None
         draft.order.extend(compiled.clauses)
         draft.params.update(compiled.params)
+        ctx.bindings.append((locator, compiled.slots, name))
     entity = draft.ref.entity
     tie = entity.key or entity.uid
     if tie:

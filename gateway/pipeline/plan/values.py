@@ -8,12 +8,12 @@ VALIDATION-ERROR field errors. Pure functions: no statements, no I/O.
 from __future__ import annotations
 
 import base64
-import json
 import binascii
+import json
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,7 +23,17 @@ import sqlalchemy as sa
 
 from gateway.actor import Actor
 from gateway.catalog.model import ColumnInfo, ColumnKind, EntitySet
-from gateway.errors import AmbiguousName, BodyError, FieldError, UnsupportedMediaType
+from gateway.errors import (
+    AmbiguousName,
+    BodyError,
+    FieldError,
+    MandatoryMissing,
+    ReadonlyColumn,
+    ReferenceNotFound,
+    UnknownColumn,
+    UnsupportedMediaType,
+    ValidationError,
+)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|z|[+-]\d{2}:?\d{2})?)?$")
@@ -226,6 +236,39 @@ _BY_KIND: dict[ColumnKind, Coerce] = {
 }
 
 
+# --- findings ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Problems:
+    """Validation findings of one request by error type, raised in a fixed order."""
+
+    ambiguous: list[FieldError] = field(default_factory=list)
+    unknown: list[FieldError] = field(default_factory=list)
+    invalid: list[FieldError] = field(default_factory=list)
+    missing: list[FieldError] = field(default_factory=list)
+    readonly: list[FieldError] = field(default_factory=list)
+    references: list[FieldError] = field(default_factory=list)
+
+    def raise_any(self) -> None:
+        if self.ambiguous:
+            raise AmbiguousName(_detail("Ambiguous names", self.ambiguous), errors=self.ambiguous)
+        if self.unknown:
+            raise UnknownColumn(_detail("Unknown columns", self.unknown), errors=self.unknown)
+        if self.invalid:
+            raise ValidationError(_detail("Invalid values", self.invalid), errors=self.invalid)
+        if self.missing:
+            raise MandatoryMissing(_detail("Fill mandatory fields", self.missing), errors=self.missing)
+        if self.readonly:
+            raise ReadonlyColumn(_detail("Read-only columns", self.readonly), errors=self.readonly)
+        if self.references:
+            raise ReferenceNotFound(_detail("References not found", self.references), errors=self.references)
+
+
+def _detail(title: str, found: list[FieldError]) -> str:
+    return f"{title}: {', '.join(dict.fromkeys(e.field for e in found))}"
+
+
 # --- the body ---------------------------------------------------------------------------------------
 
 
@@ -331,7 +374,9 @@ def _by_identifier(actor: Actor, parent: EntitySet, value: Any, zone: tzinfo) ->
         raise BadValue(f"{parent.model_name} has no identifier")
     target = parent.column_named(match)
     text = value if isinstance(value, str) else str(value)
-    return FkRef(parent, match, coerce(target, text if target.kind is ColumnKind.STRING else value, zone), "identifier")
+    return FkRef(
+        parent, match, coerce(target, text if target.kind is ColumnKind.STRING else value, zone), "identifier"
+    )
 
 
 def _by_lookup(actor: Actor, parent: EntitySet, column: Any, value: Any, zone: tzinfo) -> FkRef:

@@ -21,16 +21,19 @@ from gateway.errors import (
     AuthorizationError,
     BodyError,
     FieldError,
-    MandatoryMissing,
     MethodNotAllowed,
-    ReadonlyColumn,
-    ReferenceNotFound,
-    UnknownColumn,
-    ValidationError,
 )
 from gateway.pipeline.plan.access import Purpose, check_table
 from gateway.pipeline.plan.context import PlanContext
-from gateway.pipeline.plan.values import BadValue, integer_of, is_uuid, parse_fk, to_column_time, zone_of
+from gateway.pipeline.plan.values import (
+    BadValue,
+    Problems,
+    integer_of,
+    is_uuid,
+    parse_fk,
+    to_column_time,
+    zone_of,
+)
 from gateway.pipeline.plan.values import coerce as coerce_value
 
 _IGNORED = frozenset({"model-name", "tablename", "identifier", "propertylabel"})
@@ -75,36 +78,6 @@ class RowPlan:
     children: tuple[ChildPlan, ...] = ()
 
 
-@dataclass(slots=True)
-class Problems:
-    """Validation findings of one request by error type, raised in a fixed order."""
-
-    ambiguous: list[FieldError] = field(default_factory=list)
-    unknown: list[FieldError] = field(default_factory=list)
-    invalid: list[FieldError] = field(default_factory=list)
-    missing: list[FieldError] = field(default_factory=list)
-    readonly: list[FieldError] = field(default_factory=list)
-    references: list[FieldError] = field(default_factory=list)
-
-    def raise_any(self) -> None:
-        if self.ambiguous:
-            raise AmbiguousName(_detail("Ambiguous names", self.ambiguous), errors=self.ambiguous)
-        if self.unknown:
-            raise UnknownColumn(_detail("Unknown columns", self.unknown), errors=self.unknown)
-        if self.invalid:
-            raise ValidationError(_detail("Invalid values", self.invalid), errors=self.invalid)
-        if self.missing:
-            raise MandatoryMissing(_detail("Fill mandatory fields", self.missing), errors=self.missing)
-        if self.readonly:
-            raise ReadonlyColumn(_detail("Read-only columns", self.readonly), errors=self.readonly)
-        if self.references:
-            raise ReferenceNotFound(_detail("References not found", self.references), errors=self.references)
-
-
-def _detail(title: str, found: list[FieldError]) -> str:
-    return f"{title}: {', '.join(dict.fromkeys(e.field for e in found))}"
-
-
 def check_writable(ctx: PlanContext, entity: EntitySet) -> None:
     """405 for views, 403 without a write grant or for global tables written by a tenant session."""
     if entity.is_view:
@@ -114,7 +87,9 @@ def check_writable(ctx: PlanContext, entity: EntitySet) -> None:
         raise AuthorizationError(f"Only System sessions may write {entity.model_name}")
 
 
-def plan_write(ctx: PlanContext, entity: EntitySet, op: Op, body: Mapping[str, Any], target: str | None) -> RowPlan:
+def plan_write(
+    ctx: PlanContext, entity: EntitySet, op: Op, body: Mapping[str, Any], target: str | None
+) -> RowPlan:
     """The RowPlan tree of one POST/PUT/PATCH/DELETE (DELETE has no body), or the collected 400s."""
     check_writable(ctx, entity)
     planner = _Planner(ctx)
@@ -183,10 +158,14 @@ class _Planner:
                 if relation is not None:
                     collections.append((key, relation, value))
             elif self.ctx.settings.rest_error_on_non_existing_column:
-                self.problems.unknown.append(FieldError(prefix + key, f"is not a column of {entity.model_name}"))
+                self.problems.unknown.append(
+                    FieldError(prefix + key, f"is not a column of {entity.model_name}")
+                )
         return columns, collections, address
 
-    def _put(self, columns: dict[str, tuple[ColumnInfo, Any]], info: ColumnInfo, value: Any, name: str) -> None:
+    def _put(
+        self, columns: dict[str, tuple[ColumnInfo, Any]], info: ColumnInfo, value: Any, name: str
+    ) -> None:
         if info.name in columns:
             self.problems.ambiguous.append(FieldError(name, f"{info.name} is given more than once"))
         columns[info.name] = (info, value)
@@ -302,9 +281,8 @@ class _Planner:
         """Tenant sessions write their own client only (403 otherwise); System sessions choose it."""
         assert entity.tenant is not None
         actor = self.ctx.actor
-        if given is not None and not actor.is_system:
-            if _tenant_number(given[1]) != actor.client_id:
-                raise AuthorizationError(f"Records of client {given[1]!r} cannot be written by this session")
+        if given is not None and not actor.is_system and _tenant_number(given[1]) != actor.client_id:
+            raise AuthorizationError(f"Records of client {given[1]!r} cannot be written by this session")
         if op is Op.UPDATE:
             if given is not None:
                 compare[entity.tenant] = given[1]
@@ -317,10 +295,12 @@ class _Planner:
         elif parent is not None and parent[0].tenant:
             values[entity.tenant] = FromParent(parent[0].tenant)
 
-    def _stamp(self, entity: EntitySet, values: dict[str, Any], parent: tuple[EntitySet, Relation] | None) -> None:
+    def _stamp(
+        self, entity: EntitySet, values: dict[str, Any], parent: tuple[EntitySet, Relation] | None
+    ) -> None:
         if entity.org and entity.org not in values:
-            has_parent_org = parent is not None and parent[0].org
-            values[entity.org] = FromParent(parent[0].org) if has_parent_org else self.ctx.actor.org_id  # type: ignore[index]
+            parent_org = parent[0].org if parent is not None else None
+            values[entity.org] = FromParent(parent_org) if parent_org else self.ctx.actor.org_id
         if entity.uid and entity.uid not in values:
             values[entity.uid] = str(uuid.uuid4())
         for name, value in self.audit(entity, Op.INSERT).items():
@@ -340,7 +320,11 @@ class _Planner:
         return stamps
 
     def _mandatory(
-        self, entity: EntitySet, prefix: str, values: dict[str, Any], parent: tuple[EntitySet, Relation] | None
+        self,
+        entity: EntitySet,
+        prefix: str,
+        values: dict[str, Any],
+        parent: tuple[EntitySet, Relation] | None,
     ) -> None:
         """NOT NULL columns without default that are neither sent (even invalid) nor filled by the gateway."""
         link = parent[1].child_column if parent else None
@@ -355,7 +339,9 @@ class _Planner:
     ) -> ChildPlan:
         key, relation, items = collection
         if depth + 1 > self.ctx.settings.rest_max_expand_depth:
-            raise BodyError(f"Child collections nest deeper than {self.ctx.settings.rest_max_expand_depth} levels")
+            raise BodyError(
+                f"Child collections nest deeper than {self.ctx.settings.rest_max_expand_depth} levels"
+            )
         child = self.ctx.catalog.entity_sets[relation.child]
         check_writable(self.ctx, child)
         rows = []

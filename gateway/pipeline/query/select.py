@@ -52,16 +52,55 @@ def layout_of(plan: ReadPlan, *, link: ColumnElement[Any] | None = None, etag: b
 
 
 def main_select(plan: ReadPlan, layout: Layout) -> sa.Select[Any]:
+    """The page query. LIMIT/OFFSET are named binds so one cached statement serves every page."""
     stmt = sa.select(*(raw(c) for c in layout.columns)).select_from(plan.from_)
     if plan.where:
         stmt = stmt.where(*plan.where)
     if plan.order:
         stmt = stmt.order_by(*plan.order)
     if plan.page.size:
-        stmt = stmt.limit(plan.page.size)
+        stmt = stmt.limit(sa.bindparam("gw_limit", plan.page.size, type_=sa.Integer))
     if plan.page.skip:
-        stmt = stmt.offset(plan.page.skip)
+        stmt = stmt.offset(sa.bindparam("gw_offset", plan.page.skip, type_=sa.Integer))
     return stmt
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltExpand:
+    """One expand level: statement, row layout, the bind carrying the parent values, nested levels."""
+
+    key: str
+    stmt: sa.Select[Any]
+    layout: Layout
+    param: str
+    subs: tuple[BuiltExpand, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """Every statement of a read, built once per request shape (the statement cache holds these)."""
+
+    main: sa.Select[Any]
+    layout: Layout
+    count: sa.Select[Any]
+    expands: tuple[BuiltExpand, ...]
+
+
+def build_statements(plan: ReadPlan, *, etag: bool = False) -> Built:
+    layout = layout_of(plan, etag=etag)
+    return Built(main_select(plan, layout), layout, count_select(plan), _build_expands(plan, "gw_keys"))
+
+
+def _build_expands(plan: ReadPlan, prefix: str) -> tuple[BuiltExpand, ...]:
+    built = []
+    for i, expand in enumerate(plan.expands):
+        param = f"{prefix}_{i}"
+        if expand.is_child:
+            stmt, layout = child_select(expand.target, expand.link, param)
+        else:
+            stmt, layout = master_select(expand.target, param)
+        built.append(BuiltExpand(expand.key, stmt, layout, param, _build_expands(expand.target, param)))
+    return tuple(built)
 
 
 def count_select(plan: ReadPlan) -> sa.Select[Any]:

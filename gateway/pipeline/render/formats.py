@@ -13,7 +13,8 @@ import dataclasses
 import enum
 import io
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,7 @@ import orjson
 
 from gateway.catalog.model import ColumnInfo, ColumnKind
 from gateway.errors import InvalidOption, NotAcceptable
-from gateway.pipeline.execute import ReadResult
+from gateway.pipeline.execute import Level, ReadResult
 from gateway.pipeline.render.encoder import RenderOptions
 from gateway.pipeline.render.values import converter_for
 from gateway.pipeline.types import Action, HttpResult, RawRequest, ReadPlan
@@ -65,6 +66,7 @@ def _from_accept(accept: str) -> Format | None:
         media, *params = (p.strip() for p in part.split(";"))
         quality = next((_q(p) for p in params if p.startswith("q=")), 1.0)
         media = media.lower()
+        candidate: tuple[float, int, Format | None]
         if media in _BY_NAME and media not in ("csv", "xlsx"):
             candidate = (quality, 0, _BY_NAME[media])
         elif media in ("application/json", "*/*", "application/*"):
@@ -83,27 +85,57 @@ def _q(param: str) -> float:
 
 
 def render_formatted(fmt: Format, plan: ReadPlan, result: ReadResult, options: RenderOptions) -> HttpResult:
+    """A buffered page (the page size is bounded) as CSV or XLSX."""
+    rows = result.level.rows
+    return _formatted(fmt, plan, lambda: iter(rows), result.row_count, len(rows), options)
+
+
+def stream_formatted(
+    fmt: Format,
+    plan: ReadPlan,
+    total: int,
+    open_levels: Callable[[], AbstractContextManager[Iterator[Level]]],
+    options: RenderOptions,
+) -> HttpResult:
+    """An unlimited list as CSV or XLSX, read chunk by chunk while the body is written (cf. stream_list)."""
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        with open_levels() as levels:
+            for level in levels:
+                yield from level.rows
+
+    return _formatted(fmt, plan, rows, total, None, options)
+
+
+def _formatted(
+    fmt: Format,
+    plan: ReadPlan,
+    rows_of: Callable[[], Iterator[tuple[Any, ...]]],
+    total: int,
+    fetched: int | None,
+    options: RenderOptions,
+) -> HttpResult:
     if plan.expands:
         raise InvalidOption("$expand is not available with CSV or XLSX output", parameter="$expand")
     names = [o.prop for o in plan.outputs]
-    rows = result.level.rows
     name = plan.entity.model_name
     if fmt is Format.CSV:
         converters = [csv_converter(o.info, options.db_timezone) for o in plan.outputs]
-        stream: Callable[[], Iterator[bytes]] = lambda: csv_chunks(names, converters, rows)  # noqa: E731
+        stream: Callable[[], Iterator[bytes]] = lambda: csv_chunks(names, converters, rows_of())  # noqa: E731
         headers = {"Content-Type": CSV_TYPE, "Content-Disposition": f'attachment; filename="{name}.csv"'}
     else:
         converters = [xlsx_converter(o.info, options.db_timezone) for o in plan.outputs]
-        stream = lambda: xlsx_chunks(name, names, converters, rows)  # noqa: E731
+        stream = lambda: xlsx_chunks(name, names, converters, rows_of())  # noqa: E731
         headers = {"Content-Type": XLSX_TYPE, "Content-Disposition": f'attachment; filename="{name}.xlsx"'}
-    headers["X-Row-Count"] = str(result.row_count)
-    headers["X-Array-Count"] = str(len(rows))
+    headers["X-Row-Count"] = str(total)
+    if fetched is not None:
+        headers["X-Array-Count"] = str(fetched)
     headers["Cache-Control"] = "private, no-cache"
     return HttpResult(200, None, headers, stream)
 
 
 def csv_chunks(
-    names: list[str], converters: list[Callable[[Any], Any]], rows: list[tuple[Any, ...]]
+    names: list[str], converters: list[Callable[[Any], Any]], rows: Iterable[tuple[Any, ...]]
 ) -> Iterator[bytes]:
     """RFC 4180 with CRLF, UTF-8 without BOM; yields about every _CHUNK_ROWS rows."""
     buffer = io.StringIO()
@@ -119,7 +151,7 @@ def csv_chunks(
 
 
 def xlsx_chunks(
-    title: str, names: list[str], converters: list[Callable[[Any], Any]], rows: list[tuple[Any, ...]]
+    title: str, names: list[str], converters: list[Callable[[Any], Any]], rows: Iterable[tuple[Any, ...]]
 ) -> Iterator[bytes]:
     """A write-only workbook (rows spill to disk, not memory), sent in chunks once it is zipped."""
     from openpyxl import Workbook

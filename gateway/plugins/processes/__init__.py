@@ -5,17 +5,19 @@ Declared through the `gateway.plugins` entry point group like any third-party pl
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from gateway import core
-from gateway.plugins.processes import builtins, jobs, notify, reports
+from gateway.plugins.processes import builtins, jobs, notify, reports, schedules
 from gateway.plugins.processes.registry import collect_handlers, entry_point_handlers, sync_code_processes
 from gateway.plugins.processes.service import ProcessService
 from gateway.plugins.processes.tables import declare_tables
 
+log = logging.getLogger("gateway.plugins.processes")
 PERMISSIONS = (
     ("processes.read", "list and read processes, versions, payload skeletons, exports"),
     ("processes.run", "run processes synchronously, validate run bodies"),
@@ -62,9 +64,9 @@ def register_entity_sets(catalog: Any) -> list[core.EntitySetSpec]:
 
 @core.hookimpl
 def register_blueprints() -> list[Any]:
-    from gateway.plugins.processes.routes import bp
+    from gateway.plugins.processes import routes, routes_outputs, routes_runs
 
-    return [bp]
+    return [routes.bp, routes_runs.bp, routes_outputs.bp]
 
 
 @core.hookimpl
@@ -78,7 +80,8 @@ def register_jobs() -> dict[str, core.JobHandler]:
             on_dead=lambda job, ctx, reason: jobs.on_dead(svc_of(ctx), job, ctx, reason), max_attempts=1,
         ),
         "processes.notify": core.JobHandler(
-            run=lambda job, ctx: jobs.notify(svc_of(ctx), job, ctx), max_attempts=5, backoff_seconds=(30, 120, 600)
+            run=lambda job, ctx: jobs.notify(svc_of(ctx), job, ctx),
+            max_attempts=5, backoff_seconds=(30, 120, 600)
         ),
     }  # fmt: skip
 
@@ -91,14 +94,34 @@ def register_periodic_tasks() -> list[core.PeriodicTask]:
     return [
         core.PeriodicTask("processes.recover", 15, lambda ctx: jobs.recover(svc_of(ctx), ctx)),
         core.PeriodicTask("processes.files_purge", 3600, lambda ctx: jobs.purge(svc_of(ctx), ctx)),
-    ]
+        core.PeriodicTask("processes.scheduler", "scheduler_tick_seconds",
+                          lambda ctx: schedules.tick(svc_of(ctx), ctx)),
+    ]  # fmt: skip
+
+
+@core.hookimpl
+def row_scope(entity_set: Any, actor: Any) -> core.RowScope | None:
+    """The `processes.access:*` scope on process definitions and their versions (plugins.md §6.2)."""
+    if entity_set.name not in ("processes", "process-versions"):
+        return None
+    from gateway.plugins.processes.views import scope_of
+
+    allowed = scope_of(actor)
+    if allowed is None or entity_set.name == "process-versions":
+        return core.RowScope(lambda _from: sa.true(), fingerprint="processes:all")
+    slugs = sorted(allowed)
+    return core.RowScope(
+        lambda _from: entity_set.table.c.slug.in_(slugs), fingerprint="processes:" + ",".join(slugs)
+    )
 
 
 @core.hookimpl
 def startup(gateway: Any) -> None:
     svc: ProcessService = gateway.service("processes.registry")
-    groups = [*gateway.state.plugins.hook.register_processes(), entry_point_handlers()]
-    handlers = collect_handlers(groups)
+    handlers = collect_handlers([*gateway.hook_results("register_processes"), entry_point_handlers()])
     svc.bind(gateway, handlers, (notify.notice_notifier, notify.email_notifier))
     with svc.uow() as uow:
+        if not sa.inspect(uow.connection).has_table(svc.tables.process.name):
+            log.warning("processes plugin: table gw_process is missing; run `gateway init`")
+            return
         sync_code_processes(uow, svc.tables, handlers, svc.now())

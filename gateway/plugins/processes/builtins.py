@@ -21,7 +21,8 @@ TRANSITIONS = {"PR": ({"DR", "IP"}, "IP"), "CO": ({"DR", "IP"}, "CO"), "RE": ({"
     value="CacheReset", name="Cache Reset",
     description="Clears gateway caches for all tables, one table or one record",
     help="Same effect as DELETE /api/v1/caches",
-    params=[Param("TableName", "String", label="Table"), Param("RecordId", "String", label="Record id or uid")],
+    params=[Param("TableName", "String", label="Table"),
+            Param("RecordId", "String", label="Record id or uid")],
     extra_permission="caches.reset",
 )  # fmt: skip
 def cache_reset(ctx: Any, p: dict[str, Any]) -> ProcessResult:

@@ -1,7 +1,7 @@
 """The `ProcessContext` handed to handlers and the catalog lookups used by run-body validation.
 
 Collects logs, data and output files in memory while a handler runs; `runs.py` persists them. Reads and
-writes of business tables go through `core.Gateway` bound to the run's actor.
+writes of business tables go through `core.Gateway.bound(actor)`, one data transaction per run.
 """
 
 from __future__ import annotations
@@ -22,28 +22,6 @@ class Output:
     content_type: str
 
 
-class BoundGateway:
-    """`core.Gateway` with the run's actor filled in (processes.md §2.3 `ctx.gateway`)."""
-
-    def __init__(self, gateway: Any, actor: Any) -> None:
-        self._gateway, self._actor = gateway, actor
-
-    def get(self, table: str, key: Any) -> dict[str, Any]:
-        return self._gateway.get(table, key, self._actor)  # type: ignore[no-any-return]
-
-    def insert(self, table: str, values: dict[str, Any]) -> Any:
-        return self._gateway.insert(table, values, self._actor)
-
-    def update(self, table: str, key: Any, values: dict[str, Any]) -> Any:
-        return self._gateway.update(table, key, values, self._actor)
-
-    def delete(self, table: str, key: Any) -> Any:
-        return self._gateway.delete(table, key, self._actor)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._gateway, name)
-
-
 @dataclass
 class RunContext:
     instance_id: int
@@ -61,6 +39,7 @@ class RunContext:
     data: dict[str, Any] | None = None
     report: Output | None = None
     export: Output | None = None
+    written: list[tuple[str, str, str]] = field(default_factory=list)  # model writes kept, for the audit
 
     def now(self) -> datetime:
         return self.clock.now()  # type: ignore[no-any-return]
@@ -90,7 +69,7 @@ class RunContext:
 
 
 class GatewayLookups:
-    """`body.Lookups` over `core.Gateway`: readable tables and visible records, one message for both misses."""
+    """`body.Lookups` over `core.Gateway`: readable tables and visible records, one miss message."""
 
     def __init__(self, gateway: Any, actor: Any) -> None:
         self._gateway, self._actor = gateway, actor

@@ -136,7 +136,8 @@ def _columns(
         "handler": definition["handler"], "source": source, "is_report": bool(definition.get("isReport")),
         "is_active": bool(body.get("isActive", True)), "handler_missing": False,
         "allow_concurrent": bool(definition.get("allowConcurrent", True)),
-        "record_required": bool(definition.get("recordRequired")), "defaults": definition.get("defaults") or {},
+        "record_required": bool(definition.get("recordRequired")),
+        "defaults": definition.get("defaults") or {},
         "fixed": definition.get("fixed") or {}, "version": 1, "created": now, "updated": now,
         "modifier": actor.user_name if actor else "<engine>",
     }  # fmt: skip

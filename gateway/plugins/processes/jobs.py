@@ -15,7 +15,7 @@ from gateway.plugins.processes.service import ProcessService
 def run_job(svc: ProcessService, job: Any, ctx: Any) -> None:
     """Claim the queued instance (compare-and-set), rebuild the submitter and execute it."""
     iid = int(job.ref)
-    node = str(getattr(ctx.settings, "node_id", "") or "gateway")
+    node = runs.node_id(svc)
     with svc.uow() as uow:
         started = {
             "status": "running",

@@ -61,7 +61,7 @@ def is_uuid(text: str) -> bool:
 
 
 def suffixed(value: str, taken: set[str]) -> str:
-    """First free `value_2`, `value_3`, … whose value and slug are both free (`taken` holds both, lower-case)."""
+    """First free `value_2`, `value_3`, … whose value and slug are free (`taken`: both, lower-case)."""
     n = 2
     while True:
         candidate = f"{value[:55]}_{n}"

@@ -7,6 +7,7 @@ plugin may offer more. E-mail uses stdlib smtplib and never changes the run's ou
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,7 +25,7 @@ def notice_notifier(svc: ProcessService, record: dict[str, Any]) -> dict[str, st
         name = process["name"] if process else record["process"]
         store.insert_notice(uow, svc.tables, {
             "user_id": record["userId"], "client_id": record["clientId"], "created": svc.now(),
-            "expires": None, "title": f"{name} finished", "message": record["summary"],
+            "expires": _expires(svc), "title": f"{name} finished", "message": record["summary"],
             "instance_id": record["id"], "is_error": record["isError"], "file_ids": file_ids,
         })  # fmt: skip
     return {"notice": "created"}
@@ -61,3 +62,8 @@ def _uid_ref(uid: str) -> Any:
     from gateway.plugins.processes.naming import Ref
 
     return Ref("uid", uid)
+
+
+def _expires(svc: ProcessService) -> Any:
+    days = int(svc.setting("file_retention_days") or 0)
+    return svc.now() + timedelta(days=days) if days else None

@@ -13,6 +13,7 @@ from typing import Any
 from gateway.plugins.processes.api import Param, ParameterError, ProcessError, process_handler
 from gateway.plugins.processes.render import render_csv
 
+_NO_TABLE = "unknown table or not readable"
 _QUERY = [
     Param("TableName", "String", label="Table", mandatory=True),
     Param("Filter", "Text", description="$filter expression"),
@@ -56,7 +57,9 @@ def _check_query(ctx: Any, p: dict[str, Any]) -> None:
         field = {"$filter": "Filter", "$select": "Select", "$orderby": "OrderBy"}.get(
             getattr(exc, "parameter", None) or "", "TableName"
         )
-        raise ParameterError(field, getattr(exc, "detail", "unknown table or not readable")) from None
+        # one message for a missing and an unreadable table: no existence oracle (processes.md §5.2)
+        message = _NO_TABLE if field == "TableName" else getattr(exc, "detail", str(exc))
+        raise ParameterError(field, message) from None
 
 
 def _columns(first: dict[str, Any] | None) -> list[str]:

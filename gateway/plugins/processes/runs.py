@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -17,7 +19,7 @@ from gateway.plugins.processes import definitions, records, store
 from gateway.plugins.processes.api import ParameterError as HandlerParameterError
 from gateway.plugins.processes.api import ProcessError, ProcessResult
 from gateway.plugins.processes.body import validate_body
-from gateway.plugins.processes.context import BoundGateway, GatewayLookups, RunContext
+from gateway.plugins.processes.context import GatewayLookups, RunContext
 from gateway.plugins.processes.errors import (
     InstanceStateError,
     ParameterError,
@@ -36,7 +38,7 @@ INTERRUPTED = "Interrupted: the gateway process running this job stopped"
 def prepare(
     svc: ProcessService, actor: Any, ref: str, body: Any, *, mode: str, schedule_id: int | None = None
 ) -> int:
-    """Validate and insert an instance (`mode`: run | job | prepared); returns its id (processes.md §5.2–5.3)."""
+    """Validate and insert an instance (`mode`: run | job | prepared); returns its id (§5.2–5.3)."""
     row = definitions.load(svc, ref)
     definition = definitions.latest_definition(svc, row)
     run = check_body(svc, actor, row, definition, body, background=mode != "run")
@@ -49,7 +51,7 @@ def prepare(
         )
         svc.audit(uow, "process-instance", iid, "start", new_state=status)
         if status == "running":
-            store.set_instance(uow, svc.tables, iid, {"started": now, "node_id": _node(svc)})
+            store.set_instance(uow, svc.tables, iid, {"started": now, "node_id": node_id(svc)})
         if status == "queued":
             svc.gateway.jobs.enqueue(uow, RUN_JOB, str(iid), None, None, 600 if schedule_id else 500)
     return iid
@@ -72,15 +74,23 @@ def check_body(
         )
     handler = svc.handler(row["handler"])
     if handler is not None:
-        ctx = _context(svc, actor, row, 0, run)
+        _validate(svc, actor, row, run, handler)
+        if handler.extra_permission:
+            svc.gateway.require(actor, handler.extra_permission)
+    return run
+
+
+def _validate(svc: ProcessService, actor: Any, row: dict[str, Any], run: RunBody, handler: Any) -> None:
+    """The handler's validators, reading as the caller in a transaction that is never kept."""
+    if not handler.validators:
+        return
+    with svc.gateway.bound(actor) as gw:
+        ctx = _context(svc, actor, row, 0, run, gw)
         for validator in handler.validators:
             try:
                 validator(ctx, run.values)
             except HandlerParameterError as exc:
                 raise ParameterError(exc.message, errors=[core.FieldError(exc.field, exc.message)]) from None
-        if handler.extra_permission:
-            svc.gateway.require(actor, handler.extra_permission)
-    return run
 
 
 def _check_state(svc: ProcessService, row: dict[str, Any], run: RunBody) -> None:
@@ -107,7 +117,8 @@ def _instance_values(
         "notification_type": run.notification_type,
         "notification_status": _notification_status(run.notification_type),
         "schedule_id": schedule_id, "user_id": actor.user_id, "user_name": actor.user_name,
-        "client_id": actor.client_id, "client_name": getattr(actor, "client_name", None) or str(actor.client_id),
+        "client_id": actor.client_id,
+        "client_name": getattr(actor, "client_name", None) or str(actor.client_id),
         "role_id": actor.role_id, "org_id": actor.org_id, "since": svc.now(),
     }  # fmt: skip
 
@@ -123,14 +134,16 @@ def _notification_status(kind: str | None) -> dict[str, str] | None:
     return status
 
 
-def _node(svc: ProcessService) -> str:
-    return str(svc.setting("node_id") or "gateway")
+def node_id(svc: ProcessService) -> str:
+    return str(svc.setting("node_id") or f"{socket.gethostname()}:{os.getpid()}")
 
 
-def _context(svc: ProcessService, actor: Any, row: dict[str, Any], iid: int, run: RunBody) -> RunContext:
+def _context(
+    svc: ProcessService, actor: Any, row: dict[str, Any], iid: int, run: RunBody, gw: Any = None
+) -> RunContext:
     return RunContext(
         instance_id=iid, process=row["slug"], version=row["version"], actor=actor,
-        gateway=BoundGateway(svc.gateway, actor), clock=svc.gateway.clock, settings=svc.gateway.settings,
+        gateway=gw, clock=svc.gateway.clock, settings=svc.gateway.settings,
         record=(run.table, run.record_id) if run.table and run.record_id is not None else None,
         report_type=run.report_type, is_summary=run.is_summary, print_format_id=run.print_format_id,
     )  # fmt: skip
@@ -146,7 +159,7 @@ def execute(svc: ProcessService, actor: Any, iid: int) -> None:
     run = check_body(svc, actor, row, definition, _replay_body(inst), background=bool(inst["is_run_as_job"]))
     ctx = _context(svc, actor, row, iid, run)
     handler = svc.handler(row["handler"])
-    summary, is_error = _call(handler, ctx, run)
+    summary, is_error = _call(svc, handler, ctx, run)
     _finish(svc, inst, ctx, summary, is_error)
 
 
@@ -164,11 +177,15 @@ def _replay_body(inst: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _call(handler: Any, ctx: RunContext, run: RunBody) -> tuple[str, bool]:
+def _call(svc: ProcessService, handler: Any, ctx: RunContext, run: RunBody) -> tuple[str, bool]:
+    """Run the handler in one data transaction: kept when it returns, rolled back when it raises."""
     if handler is None:
         return "Handler is not installed", True
     try:
-        result = handler(ctx, run.values)
+        with svc.gateway.bound(ctx.actor) as gw:
+            ctx.gateway = gw
+            result = handler(ctx, run.values)
+        ctx.written = list(gw.written)
     except ProcessError as exc:
         return exc.message, True
     except Exception:
@@ -193,6 +210,8 @@ def _finish(svc: ProcessService, inst: dict[str, Any], ctx: RunContext, summary:
             if output is not None and not is_error:
                 values[f"{kind}_file_id"] = _store_file(svc, uow, inst, kind, output, now, expires)
         store.add_logs(uow, svc.tables, inst["id"], ctx.logs)
+        for table, key, action in ctx.written:
+            svc.audit(uow, "record", f"{table}/{key}", action, note=f"process {inst['process']}")
         store.set_instance(uow, svc.tables, inst["id"], values)
         svc.audit(
             uow, "process-instance", inst["id"], "finish", old_state="running", new_state=values["status"]
@@ -205,7 +224,8 @@ def _store_file(svc: ProcessService, uow: Any, inst: dict[str, Any], kind: str, 
                 expires: Any) -> str:  # fmt: skip
     file_id = str(uuid.uuid4())
     store.insert_file(uow, svc.tables, {
-        "id": file_id, "name": output.name, "content_type": output.content_type, "length": len(output.content),
+        "id": file_id, "name": output.name, "content_type": output.content_type,
+        "length": len(output.content),
         "sha256": hashlib.sha256(output.content).hexdigest(), "kind": kind, "instance_id": inst["id"],
         "user_id": inst["user_id"], "client_id": inst["client_id"], "created": now, "expires": expires,
         "content": output.content,

@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gateway.core import PermissionSpec, hookimpl
+import sqlalchemy as sa
+
+from gateway.core import Action, EntitySetSpec, PermissionSpec, hookimpl
 from gateway.plugins.workflows.builtins import BUILTIN_STEPS
 from gateway.plugins.workflows.bundle import Bundle
 from gateway.plugins.workflows.stepdefs import entry_point_specs
@@ -38,6 +40,34 @@ def register_migrations() -> str:
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
     return [PermissionSpec(name, description) for name, description in PERMISSIONS]
+
+
+@hookimpl
+def register_entity_sets(catalog: Any) -> list[EntitySetSpec]:
+    from gateway.plugins.workflows.entity_sets import workflow_sets
+
+    return workflow_sets(workflow_tables(sa.MetaData()))
+
+
+@hookimpl
+def row_scope(entity_set: Any, actor: Any) -> Any:
+    from gateway.plugins.workflows.entity_sets import row_scope as scope
+
+    return scope(entity_set, actor)
+
+
+@hookimpl
+def register_actions() -> list[Action]:
+    from gateway.plugins.workflows.actions import all_actions
+
+    return all_actions()
+
+
+@hookimpl
+def register_blueprints() -> list[Any]:
+    from gateway.plugins.workflows.routes import bp
+
+    return [bp]
 
 
 @hookimpl

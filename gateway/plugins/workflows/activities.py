@@ -64,9 +64,12 @@ class Activities:
 
     # --- service for the orders engine -------------------------------------------------------------
 
-    def open(self, uow: Uow, order: Mapping[str, Any], stepid: int, ind: int = 0) -> int:
+    def open(
+        self, uow: Uow, order: Mapping[str, Any], stepid: int, ind: int = 0, *, actor: Any = None
+    ) -> int:
         """Create the OS activity of a human step for `order` (keys: workflow_instanceid, client_id,
-        org_id, creator_user_id, staticdata with model-name/record-id). Raises StepError
+        org_id, creator_user_id, staticdata with model-name/record-id). The record is read as `actor`
+        (the engine's actor for the order; default the request's). Raises StepError
         WORKFLOW-RESPONSIBLE-ERROR when nobody can answer it."""
         step = self.workflows.step(uow, stepid)
         if step is None:
@@ -77,7 +80,7 @@ class Activities:
         if workflow is None or table is None:
             raise StepError("WORKFLOW-RECORD-ERROR", info="the workflow has no record table")
         key = data.get("record-id")
-        record = self.gateway.get(table.model_name, key) or {}
+        record = self.gateway.get(table.model_name, key, actor) or {}
         owner, role = self._assignee(step, record, table, order)
         values = {
             "client_id": order.get("client_id", 0), "org_id": order.get("org_id"),

@@ -1,12 +1,13 @@
 """The `Directory` of this plugin over the gateway: users and roles (gw_user, gw_role, gw_user_role, read
-through a unit of work) and record tables (the app catalog).
+through a unit of work), record tables (the app catalog) and their model ids (gw_model).
 
-TODO(layering): core has no user/role lookup and no catalog accessor for plugins yet; this adapter is the
-one place that reads them, to be switched to the core API when it exists.
+TODO(layering): core has no user/role lookup, no catalog accessor and no model-name -> id lookup for plugins
+yet; this adapter is the one place that reads them, to be switched to the core API when it exists.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ _ROLE = sa.table(
     "gw_role", sa.column("id"), sa.column("name"), sa.column("name_lower"), sa.column("client_id")
 )
 _USER_ROLE = sa.table("gw_user_role", sa.column("user_id"), sa.column("role_id"))
+_MODEL = sa.table("gw_model", sa.column("id"), sa.column("table_name"))
 _YESNO_KINDS = ("YESNO", "BOOLEAN")
 
 
@@ -57,12 +59,32 @@ class GatewayDirectory:
 
     def table(self, model_name: str) -> TableFacts | None:
         catalog = self.gateway.state.catalog.current()
-        entity = catalog.find(model_name) if model_name else None
-        if entity is None:
-            return None
-        columns = {
-            c.name.lower(): ColumnFacts(c.name, c.kind.name in _YESNO_KINDS, c.length) for c in entity.columns
-        }
-        return TableFacts(
-            entity.model_name, entity.key, columns, entity.model_id, entity.uid, tuple(entity.identifier)
-        )
+        facts = _facts(catalog.find(model_name) if model_name else None)
+        if facts is None or facts.model_id is not None:
+            return facts
+        return replace(facts, model_id=self.model_id(facts.model_name))
+
+    def model_id(self, model_name: str) -> int | None:
+        """The model's `id` as GET /models lists it, registered the way the core registers it on a miss."""
+        with self.gateway.unit_of_work() as uow:
+            found = uow.execute(sa.select(_MODEL.c.id).where(_MODEL.c.table_name == model_name)).scalar()
+            if found is None:
+                uow.execute(sa.insert(_MODEL).values(table_name=model_name))
+                found = uow.execute(sa.select(_MODEL.c.id).where(_MODEL.c.table_name == model_name)).scalar()
+        return None if found is None else int(found)
+
+    def table_by_id(self, model_id: int) -> TableFacts | None:
+        """The record table whose model `id` (as listed by GET /models) is `model_id`."""
+        name = self.gateway.model_name_of(model_id)
+        return self.table(name) if name else None
+
+
+def _facts(entity: Any) -> TableFacts | None:
+    if entity is None:
+        return None
+    columns = {
+        c.name.lower(): ColumnFacts(c.name, c.kind.name in _YESNO_KINDS, c.length) for c in entity.columns
+    }
+    return TableFacts(
+        entity.model_name, entity.key, columns, entity.model_id, entity.uid, tuple(entity.identifier)
+    )

@@ -12,7 +12,7 @@ __all__ = [
     "NodeStateError", "NodeTypeError", "UserToRequired", "ValueError_",
     "ValueRequired", "WorkflowAccessError", "WorkflowArgumentError", "WorkflowDefinitionError",
     "WorkflowExists", "WorkflowInUse", "WorkflowOptionError", "WorkflowReadonly",
-    "WorkflowRecordError", "SetAutostartConflict", "SetAutostartError",
+    "WorkflowDisabled", "WorkflowRecordError", "SetAutostartConflict", "SetAutostartError",
 ]  # fmt: skip
 
 
@@ -133,3 +133,8 @@ class ValueError_(BadRequest):  # noqa: N801 - the builtin name is taken
 class WorkflowRecordError(BadRequest):
     type = "WORKFLOW-RECORD-ERROR"
     title = "Invalid workflow record"
+
+
+class WorkflowDisabled(Conflict):
+    type = "WORKFLOW-DISABLED"
+    title = "Workflow disabled"

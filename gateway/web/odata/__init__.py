@@ -129,17 +129,23 @@ def _raw_with(args: list[tuple[str, str]]) -> RawRequest:
 
 def _feed(inputs: ReadInputs, model: ODataModel, oset: ODataSet) -> Response:
     feed = options.translate(request.args.items(multi=True), oset, model)
-    plan, result = read_entities(inputs, oset, _raw_with(list(feed.args)), None)
+    args = list(feed.args) if feed.top != 0 else [*_without_top(feed.args), ("$top", "1")]
+    plan, result = read_entities(inputs, oset, _raw_with(args), None)
     encoder = EntityEncoder(plan, result.level, model, inputs.settings.db_timezone)
     root = service_root()
     body: dict[str, Any] = {"@odata.context": f"{root}$metadata#{oset.name}"}
     if feed.count:
         body["@odata.count"] = result.row_count
-    body["value"] = [encoder.encode(row) for row in result.level.rows]
-    link = options.next_link(root + oset.name, feed, plan.page.size, len(result.level.rows), result.row_count)
+    body["value"] = [encoder.encode(row) for row in result.level.rows] if feed.top != 0 else []
+    link = options.next_link(root + oset.name, feed, plan.page.size, len(body["value"]), result.row_count)
     if link is not None:
         body["@odata.nextLink"] = link
     return _odata_json(body)
+
+
+def _without_top(args: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """OData's $top=0 means no rows (the pipeline's means the page cap); the count is still wanted."""
+    return [(k, v) for k, v in args if k.lower() != "$top"]
 
 
 def _entity(inputs: ReadInputs, model: ODataModel, oset: ODataSet, key: str) -> Response:

@@ -26,7 +26,7 @@ def metadata_xml(model: ODataModel) -> bytes:
         )
         for nav in oset.navs:
             ET.SubElement(entity_set, "NavigationPropertyBinding", {"Path": nav.name, "Target": nav.target})
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _entity_type_xml(schema: ET.Element, oset: ODataSet) -> None:

@@ -6,7 +6,8 @@ Only text is rewritten here; every name is still resolved (and permission-checke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from gateway.web.odata.edm import ODataModel, ODataSet
 _JSON_FORMATS = frozenset({"json", "application/json"})
 _DROPPED = frozenset({"$format", "showsql", "$skiptoken"})
 _SAFE = "$,()';:/"
+_PATH_OR_LITERAL = re.compile(r"('(?:[^']|'')*'|(?<![\w.])[A-Za-z_]\w*(?:/[A-Za-z_]\w*)+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +28,7 @@ class FeedArgs:
     count: bool
 
 
-def translate(raw: Sequence[tuple[str, str]], oset: ODataSet, model: ODataModel) -> FeedArgs:
+def translate(raw: Iterable[tuple[str, str]], oset: ODataSet, model: ODataModel) -> FeedArgs:
     out: list[tuple[str, str]] = []
     count, top, skip = False, None, 0
     for name, value in raw:
@@ -42,6 +44,8 @@ def translate(raw: Sequence[tuple[str, str]], oset: ODataSet, model: ODataModel)
             continue
         if lowered == "$expand" and value.strip():
             value = rewrite_expand(value, oset, model)
+        if lowered in ("$filter", "$orderby"):
+            value = rewrite_paths(value, oset, model)
         if lowered == "$top" and value.strip().isdigit():
             top = int(value.strip())
         if lowered == "$skip" and value.strip().isdigit():
@@ -97,6 +101,30 @@ def _rewrite_option(option: str, target: ODataSet, model: ODataModel) -> str:
     if eq and name.strip().lower() == "$expand":
         return f"{name}={rewrite_expand(value, target, model)}"
     return option
+
+
+def rewrite_paths(text: str, oset: ODataSet, model: ODataModel) -> str:
+    """`C_BPartner/Name` (navigation property) -> `C_BPartner_ID/Name` (the FK path the grammar knows).
+
+    Only master hops are renamed; a child navigation ends the walk (its lambda variable starts a new
+    scope). String literals are left alone.
+    """
+    pieces = _PATH_OR_LITERAL.split(text)
+    return "".join(_rewrite_path(p, oset, model) if i % 2 else p for i, p in enumerate(pieces))
+
+
+def _rewrite_path(token: str, oset: ODataSet, model: ODataModel) -> str:
+    if token.startswith("'") or "/" not in token:
+        return token
+    segments = token.split("/")
+    current: ODataSet | None = oset
+    for i, segment in enumerate(segments[:-1]):
+        nav = current.nav(segment) if current is not None else None
+        if nav is None or nav.is_child:
+            break
+        segments[i] = nav.expand_token
+        current = model.sets.get(nav.target)
+    return "/".join(segments)
 
 
 def _split(text: str, separator: str) -> list[str]:

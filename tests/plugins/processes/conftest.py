@@ -1,4 +1,6 @@
-"""Fixtures of the processes plugin tests: its migrations on every backend and an app with the plugin."""
+"""Fixtures of the processes plugin tests: an app with the plugin (installed through its entry point; the
+shared `populate()` migrates every enabled plugin) and a Clerk/Auditor pair of roles of client 11.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +11,7 @@ import pytest
 
 import gateway.plugins.processes as processes_plugin
 
-_MIGRATED: set[str] = set()
-
-
-@pytest.fixture
-def backend(backend: Any) -> Any:
-    """The shared backend with the plugin's tables added once (through its own Alembic branch)."""
-    if backend.name not in _MIGRATED:
-        from gateway.meta.migrate import upgrade
-
-        upgrade(backend.engine, plugin_locations=[processes_plugin.register_migrations()])
-        _MIGRATED.add(backend.name)
-    return backend
+SECRET = "test-secret-key-that-is-long-enough-for-hs512-0123456789-0123456789abcdef"
 
 
 def _plugins() -> list[Any]:
@@ -32,5 +23,4 @@ def _plugins() -> list[Any]:
 def app(databases: Any, app_overrides: dict[str, object]) -> Any:
     from gateway.testing import make_test_app
 
-    overrides = {"secret_key": "test-secret-key-that-is-long-enough-for-hs512-0123456789-0123456789abcdef", **app_overrides}
-    return make_test_app(overrides, databases=databases, plugins=_plugins())
+    return make_test_app({"secret_key": SECRET, **app_overrides}, databases=databases, plugins=_plugins())

@@ -1,4 +1,4 @@
-"""Report outputs opened by their own libraries: the PDF parses, the workbook has the rows, CSV is RFC 4180."""
+"""Report outputs opened by their own libraries: the PDF parses, the workbook has the rows."""
 
 from __future__ import annotations
 

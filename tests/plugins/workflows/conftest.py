@@ -169,3 +169,100 @@ def make_actor() -> Any:
 
 
 __all__ = ["replace"]
+
+
+# --- HTTP fixtures: the plugin inside a real app, the acc_doc table and the users of workflows.md §10 ---
+
+SECRET = "test-secret-key-that-is-long-enough-for-hs512-0123456789-abcdefghijklmnop"
+ROLE_GRANTS: dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = {
+    # role -> (client, read tables, permissions)
+    "Approver": (11, (), ()),
+    "Supervisor": (11, ("acc_doc",), ("activities.supervise", "activities.start", "workflows.read")),
+    "Clerk": (11, ("acc_doc",), ("activities.start",)),
+    "Approver12": (12, ("acc_doc",), ("activities.start",)),
+    "Scoped": (11, (), ("workflows.read", "workflows.control", "workflows.access:OTHER")),
+}
+USER_ROLES = {"ann": "Approver", "bob": "Approver", "sue": "Supervisor", "cli": "Clerk", "zed": "Approver12",
+              "sco": "Scoped"}  # fmt: skip
+ACC_DOC_ROWS = [(1, 11, "D-1"), (2, 11, "D-2"), (3, 12, "D-3")]
+
+
+def acc_doc_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "acc_doc", metadata,
+        sa.Column("acc_doc_ID", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("AD_Client_ID", sa.Integer, nullable=False),
+        sa.Column("DocumentNo", sa.String(30)),
+        sa.Column("IsApproved", sa.CHAR(1), server_default="N"),
+        sa.Column("DocStatus", sa.CHAR(2), server_default="DR"),
+        sa.Column("PriorityRule", sa.String(1)),
+        sa.Column("Note", sa.String(20)),
+        sa.Column("SalesRep_ID", sa.Integer),
+        sa.Column("acc_doc_UU", sa.String(36)),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def acc_doc(backend: Any) -> Iterator[None]:
+    """`acc_doc` in the backend's database for one test (created before the per-test copy, dropped after)."""
+    metadata = sa.MetaData()
+    acc_doc_table(metadata)
+    metadata.create_all(backend.engine, checkfirst=True)
+    yield
+    metadata.drop_all(backend.engine, checkfirst=True)
+
+
+def seed_accounts(meta: Any, data: Any) -> None:
+    from gateway.meta import store
+    from gateway.meta.store import RoleGrants
+    from gateway.meta.tables import core_tables
+
+    tables = core_tables(sa.MetaData())
+    now = FixedClock().now()
+    with meta.begin() as conn:
+        roles = {
+            name: store.add_role(conn, tables, name, client_id=client, is_admin=False,
+                                 grants=RoleGrants(orgs=(0,), read=read, permissions=perms))
+            for name, (client, read, perms) in ROLE_GRANTS.items()
+        }  # fmt: skip
+        for user, role in USER_ROLES.items():
+            user_id = store.add_user(conn, tables, user, None, is_service=False, now=now)
+            store.assign_role(conn, tables, user_id, roles[role])
+    table = acc_doc_table(sa.MetaData())
+    with data.begin() as conn:
+        conn.execute(table.insert(), [
+            {"acc_doc_ID": k, "AD_Client_ID": c, "DocumentNo": n, "acc_doc_UU": f"00000000-0000-4000-8000-00000000000{k}"}
+            for k, c, n in ACC_DOC_ROWS
+        ])  # fmt: skip
+
+
+@pytest.fixture
+def app(acc_doc: None, wf_databases: Databases) -> Any:
+    from gateway.testing import make_test_app
+    from wf_fake_orders import FakeOrders
+
+    seed_accounts(wf_databases.meta, wf_databases.data)
+    orders = FakeOrders()
+    made = make_test_app({"secret_key": SECRET, "plugins": "workflows"}, databases=wf_databases,
+                         plugins=[orders])  # fmt: skip
+    made.config["fake_orders"] = orders
+    return made
+
+
+@pytest.fixture
+def orders(app: Any) -> Any:
+    return app.config["fake_orders"]
+
+
+@pytest.fixture
+def as_user(app: Any) -> Any:
+    """as_user("ann") -> bearer headers of a session in the user's role and client; "admin" = SuperUser."""
+    from gateway.testing import bearer, session_token
+
+    def _login(user: str) -> dict[str, Any]:
+        if user == "admin":
+            return bearer(session_token(app, "SuperUser", client_id=0, role="Admin"))
+        role = USER_ROLES[user]
+        return bearer(session_token(app, user, client_id=ROLE_GRANTS[role][0], role=role))
+
+    return _login

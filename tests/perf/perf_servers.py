@@ -1,0 +1,133 @@
+"""Starts the gateway and the floor app under the same gunicorn configuration and watches their workers.
+
+Both run `config/gunicorn.conf.py` (same workers, threads, keep-alive, access log); only the WSGI app and
+the port differ. Peak RSS is read from /proc (VmHWM after clear_refs); nothing here measures timings.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SECRET = "perf-secret-key-" + "0123456789abcdef" * 4
+LOGIN = {
+    "userName": "GardenAdmin",
+    "password": "GardenAdmin",
+    "parameters": {"clientId": 11, "roleId": "GardenWorld Admin", "organizationId": 0},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    name: str
+    base: str  # http://127.0.0.1:port
+    process: subprocess.Popen[bytes]
+    headers: Mapping[str, str]  # what every request sends (the bearer token of the gateway)
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _base_env(port: int, workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "PROMETHEUS_"))}
+    env.update(GATEWAY_PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(workdir))
+    env["GATEWAY_WORKERS"] = os.environ.get("GATEWAY_PERF_WORKERS", "2")
+    return env
+
+
+def _gunicorn(app: str, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config/gunicorn.conf.py")]
+    command += ["--no-control-socket", app]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True
+    )  # fmt: skip
+
+
+def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path, seconds: float = 90) -> None:
+    """Connect until the port accepts (bounded); a dead master fails at once with its log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text(errors='replace')[-3000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            selectors.DefaultSelector().select(timeout=0.1)
+    raise RuntimeError(f"nothing listens on {port}: {log.read_text(errors='replace')[-3000:]}")
+
+
+def start_gateway(database_url: str, uid_columns: str, workdir: Path) -> Server:
+    port = free_port()
+    env = _base_env(port, workdir / "gateway-metrics")
+    Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+    env.update(
+        GATEWAY_DATABASE_URL=database_url, GATEWAY_SECRET_KEY=SECRET, GATEWAY_REST_MAX_RECORDS_SIZE="0",
+        GATEWAY_UID_COLUMNS=uid_columns,
+    )  # fmt: skip
+    log = workdir / "gateway.log"
+    proc = _gunicorn("wsgi:app", env, log)
+    _wait_listening(proc, port, log)
+    base = f"http://127.0.0.1:{port}"
+    reply = requests.post(f"{base}/api/v1/auth", json=LOGIN, timeout=60)
+    reply.raise_for_status()
+    return Server("gateway", base, proc, {"Authorization": f"Bearer {reply.json()['token']}"})
+
+
+def start_floor(dsn: str, workdir: Path) -> Server:
+    port = free_port()
+    env = _base_env(port, workdir / "floor-metrics")
+    Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+    env.update(PERF_FLOOR_DSN=dsn, PYTHONPATH=os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]))
+    log = workdir / "floor.log"
+    proc = _gunicorn("perf_floor:app", env, log)
+    _wait_listening(proc, port, log)
+    return Server("floor", f"http://127.0.0.1:{port}", proc, {})
+
+
+def stop(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=10)
+
+
+def reset_peak_rss(pids: list[int]) -> bool:
+    """Reset VmHWM of the workers (Linux clear_refs 5); False when the kernel refuses."""
+    try:
+        for pid in pids:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """The highest VmHWM among the workers, in MB."""
+    peaks = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks, default=0.0)
