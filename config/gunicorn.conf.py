@@ -57,6 +57,16 @@ def post_fork(server, worker):
         engine = getattr(source, "engine", None)
         if engine is not None:
             engine.dispose(close=False)
+    from gateway.jobs.runner import start_server_runners
+
+    worker.gateway_runners = start_server_runners(app)
+
+
+def worker_exit(server, worker):
+    """Stop claiming background work; running handlers get the grace period (plugins.md §9.5)."""
+    node = getattr(worker, "gateway_runners", None)
+    if node is not None:
+        node.stop()
 
 
 def child_exit(server, worker):

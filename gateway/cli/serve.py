@@ -39,7 +39,15 @@ def run_server(
 ) -> None:
     """Serve the app from `factory` until interrupted."""
     if dev:
-        factory().run(host=host, port=port, debug=False, use_reloader=False)
+        from gateway.jobs.runner import start_server_runners
+
+        app = factory()
+        node = start_server_runners(app)
+        try:
+            app.run(host=host, port=port, debug=False, use_reloader=False)
+        finally:
+            if node is not None:
+                node.stop()
         return
     options: dict[str, Any] = {"bind": f"{host}:{port}"}
     if workers:

@@ -257,3 +257,16 @@ class Node:
         with st.databases.meta.begin() as conn:
             leases.stop_session(conn, st.meta.engine_session, self.session_id, st.clock.now())
         return finished
+
+
+def start_server_runners(app: Any) -> Node | None:
+    """Runner threads inside a server process (gunicorn post_fork, `serve --dev`); None when disabled."""
+    state = app.extensions["gateway"]
+    gateway = state.extras.get("gateway.facade")
+    threads = state.settings.worker_threads
+    if gateway is None or threads <= 0:
+        return None
+    node = Node(gateway, kind="server", threads=threads)
+    gateway.jobs.wakers.append(node.wake)
+    node.start()
+    return node

@@ -21,7 +21,7 @@ class ValRule:
 def find_rule(source: ConnectionSource, table: sa.Table, ident: str, client_id: int) -> ValRule | None:
     """The active rule of this client (or of client 0) named, numbered or uid'd `ident`; None otherwise."""
     c = table.c
-    if ident.isdigit():
+    if ident.isascii() and ident.isdigit() and len(ident) <= 18:
         match = c.id == int(ident)
     else:
         match = sa.or_(c.uid == ident.lower(), sa.func.lower(c.name) == ident.lower())

@@ -28,7 +28,7 @@ from gateway.pipeline.query.select import Built, build_statements
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
 from gateway.pipeline.render.encoder import RenderOptions
 from gateway.pipeline.render.envelope import render_list, render_record
-from gateway.pipeline.render.formats import negotiate, render_formatted
+from gateway.pipeline.render.formats import Format, negotiate, render_formatted, stream_formatted
 from gateway.pipeline.render.stream import stream_list
 from gateway.pipeline.request import parse_request
 from gateway.pipeline.types import Action, ApiRequest, CountMode, HttpResult, RawRequest, ReadPlan
@@ -76,7 +76,7 @@ def read(
     if req.options.showsql == "nodata":
         return HttpResult(200, {"sql-command": sql})
     if action is Action.LIST and plan.page.size == 0:
-        return _stream(plan, built, params, source, ctx, sql)
+        return _stream(plan, built, params, source, ctx, sql, fmt)
     with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
         result = execute_read(
             conn, plan, max_expand_rows=settings.rest_max_expand_rows, built=built, params=params
@@ -110,6 +110,7 @@ def _stream(
     source: ConnectionSource,
     ctx: PlanContext,
     sql: str | None,
+    fmt: Format | None = None,
 ) -> HttpResult:
     """Unlimited page: count first (headers go out before the body), then rows chunk by chunk."""
     settings = ctx.settings
@@ -126,6 +127,8 @@ def _stream(
             )
 
     options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
+    if fmt is not None:
+        return stream_formatted(fmt, plan, total, open_levels, options)
     return stream_list(plan, total, open_levels, options, sql)
 
 

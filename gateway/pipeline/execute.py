@@ -60,7 +60,7 @@ def guarded(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Iterato
 def _sqlite_deadline(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Any:
     if traits.name != "sqlite" or timeout_ms <= 0:
         return lambda: None
-    raw = conn.connection.driver_connection
+    raw: Any = conn.connection.driver_connection
     raw.set_progress_handler(sqlite_deadline_handler(time.monotonic() + timeout_ms / 1000), 10_000)
     return lambda: raw.set_progress_handler(None, 0)
 

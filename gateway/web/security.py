@@ -40,11 +40,12 @@ def init_security(app: Flask, state: GatewayState) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
         )
-    if settings.cors_origins:
-        _init_cors(app, settings.cors_origins)
     limiter = TokenRateLimiter()
     app.before_request(lambda: check_request(state, limiter))
+    # registered before flask-cors so that it runs after it (Flask runs after_request hooks in reverse)
     app.after_request(_preflight_no_content)
+    if settings.cors_origins:
+        _init_cors(app, settings.cors_origins)
 
 
 def _init_cors(app: Flask, origins: tuple[str, ...]) -> None:
@@ -66,7 +67,8 @@ def _preflight_no_content(response: Response) -> Response:
     """A CORS preflight answers 204 with no body (no authentication); echoed origins vary by Origin."""
     origin = response.headers.get("Access-Control-Allow-Origin")
     if origin and origin != "*":
-        response.vary.add("Origin")
+        vary = {v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()}
+        response.headers["Vary"] = ", ".join(sorted(vary | {"Origin"}))
     preflight = request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
     if preflight and response.status_code < 300:
         response.status_code = 204

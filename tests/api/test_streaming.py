@@ -28,3 +28,11 @@ def test_streamed_without_count(client, login_as) -> None:  # type: ignore[no-un
     body = reply.get_json()
     assert body["row-count"] == -1 and "X-Array-Count" not in reply.headers
     assert body["skip-records"] == 5 and body["array-count"] == len(body["records"]) > 0
+
+
+def test_streamed_csv(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    reply = client.get("/api/v1/models/c_order?$format=csv&$select=DocumentNo", headers=login_as("GardenAdmin"))
+    assert reply.status_code == 200 and reply.mimetype == "text/csv" and reply.is_streamed
+    lines = reply.get_data(as_text=True).strip().splitlines()
+    total = client.get("/api/v1/models/c_order?$count=true&$top=1", headers=login_as("GardenAdmin"))
+    assert len(lines) - 1 == total.get_json()["row-count"] and "DocumentNo" in lines[0]

@@ -65,3 +65,9 @@ def test_settings_module_prints_the_table() -> None:
         [sys.executable, "-m", "gateway.settings", "--markdown"], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == markdown_table()
+
+
+def test_readme_nginx_block_is_the_tested_config() -> None:
+    block = re.search(r"<!-- nginx:start -->\n```nginx\n(.*?)\n```\n<!-- nginx:end -->", README, re.S)
+    assert block, "README lacks the nginx block"
+    assert block.group(1).strip() == (ROOT / "tests/ops/nginx-site.conf").read_text().strip()

@@ -23,20 +23,21 @@ from psycopg.types.string import TextLoader
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 TENANTS = (0, 11)
-_TS = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
+_TS = '\'YYYY-MM-DD"T"HH24:MI:SS"Z"\''
 _LOCAL = threading.local()
 _ORDER_FIELDS = f"""t."C_Order_ID", t."C_Order_UU", t."AD_Client_ID", i1."Name", t."AD_Org_ID", i2."Name",
   t."DocumentNo", t."C_BPartner_ID", i3."Name", to_char(t."DateOrdered", 'YYYY-MM-DD'),
   to_char(t."DatePromised", {_TS}), t."GrandTotal", t."DocStatus", t."IsSOTrx" = 'Y', t."Description",
   t."SalesRep_ID", i4."Name", t."AD_User_ID", i5."Name", t."M_Warehouse_ID", i6."Name", t."IsActive" = 'Y',
   to_char(t."Created", {_TS}), to_char(t."Updated", {_TS})"""
-_ORDER_JOINS = """
-  LEFT JOIN "AD_Client" i1 ON i1."AD_Client_ID" = t."AD_Client_ID" AND i1."AD_Client_ID" IN (%(t0)s, %(t1)s)
-  LEFT JOIN "AD_Org" i2 ON i2."AD_Org_ID" = t."AD_Org_ID" AND i2."AD_Client_ID" IN (%(t0)s, %(t1)s)
-  LEFT JOIN "C_BPartner" i3 ON i3."C_BPartner_ID" = t."C_BPartner_ID" AND i3."AD_Client_ID" IN (%(t0)s, %(t1)s)
-  LEFT JOIN "AD_User" i4 ON i4."AD_User_ID" = t."SalesRep_ID" AND i4."AD_Client_ID" IN (%(t0)s, %(t1)s)
-  LEFT JOIN "AD_User" i5 ON i5."AD_User_ID" = t."AD_User_ID" AND i5."AD_Client_ID" IN (%(t0)s, %(t1)s)
-  LEFT JOIN "M_Warehouse" i6 ON i6."M_Warehouse_ID" = t."M_Warehouse_ID" AND i6."AD_Client_ID" IN (%(t0)s, %(t1)s)
+_IN = "IN (%(t0)s, %(t1)s)"
+_ORDER_JOINS = f"""
+  LEFT JOIN "AD_Client" i1 ON i1."AD_Client_ID" = t."AD_Client_ID" AND i1."AD_Client_ID" {_IN}
+  LEFT JOIN "AD_Org" i2 ON i2."AD_Org_ID" = t."AD_Org_ID" AND i2."AD_Client_ID" {_IN}
+  LEFT JOIN "C_BPartner" i3 ON i3."C_BPartner_ID" = t."C_BPartner_ID" AND i3."AD_Client_ID" {_IN}
+  LEFT JOIN "AD_User" i4 ON i4."AD_User_ID" = t."SalesRep_ID" AND i4."AD_Client_ID" {_IN}
+  LEFT JOIN "AD_User" i5 ON i5."AD_User_ID" = t."AD_User_ID" AND i5."AD_Client_ID" {_IN}
+  LEFT JOIN "M_Warehouse" i6 ON i6."M_Warehouse_ID" = t."M_Warehouse_ID" AND i6."AD_Client_ID" {_IN}
 """
 _SCOPE = 't."AD_Client_ID" IN (%(t0)s, %(t1)s)'
 _LINES = f"""SELECT x."C_OrderLine_ID", x."C_OrderLine_UU", x."C_Order_ID", p."DocumentNo", x."Line",
@@ -48,7 +49,11 @@ FROM "C_OrderLine" x
 WHERE x."C_Order_ID" = ANY(%(keys)s) ORDER BY x."C_OrderLine_ID\""""
 _FILTERS = (
     (re.compile(r"C_BPartner_ID eq (\d+)$"), 't."C_BPartner_ID" = %(a)s', int),
-    (re.compile(r"GrandTotal ge (\d+) and GrandTotal lt (\d+)$"), 't."GrandTotal" >= %(a)s AND t."GrandTotal" < %(b)s', int),
+    (
+        re.compile(r"GrandTotal ge (\d+) and GrandTotal lt (\d+)$"),
+        't."GrandTotal" >= %(a)s AND t."GrandTotal" < %(b)s',
+        int,
+    ),
     (re.compile(r"C_Order_ID le (\d+)$"), 't."C_Order_ID" <= %(a)s', int),
 )  # fmt: skip
 _ORDERINGS = {"": 't."C_Order_ID"', "DateOrdered desc": 't."DateOrdered" DESC NULLS LAST, t."C_Order_ID"'}

@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -39,6 +40,30 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
+    def cpu_seconds(self) -> float:
+        """CPU time of the live workers plus the reaped ones (max_requests recycles them mid-run)."""
+        master = _cpu_fields(self.process.pid)
+        total = master[0] + master[1] + master[2] + master[3]
+        for pid in self.worker_pids():
+            utime, stime, _, _ = _cpu_fields(pid)
+            total += utime + stime
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_fields(pid: int) -> tuple[int, int, int, int]:
+    """utime, stime, cutime, cstime (clock ticks) from /proc/<pid>/stat; zeros for a vanished process."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return (0, 0, 0, 0)
+    fields = text.rsplit(")", 1)[1].split()
+    return (int(fields[11]), int(fields[12]), int(fields[13]), int(fields[14]))
+
+
+def url_of(server: Server, path: str) -> str:
+    """`path` with its query percent-encoded as wrk needs it (spaces and all)."""
+    return server.base + quote(path, safe="/?&=$(),'")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -49,7 +74,7 @@ def free_port() -> int:
 def _base_env(port: int, workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "PROMETHEUS_"))}
     env.update(GATEWAY_PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(workdir))
-    env["GATEWAY_WORKERS"] = os.environ.get("GATEWAY_PERF_WORKERS", "2")
+    env["GATEWAY_WORKERS"] = os.environ.get("PERF_WORKERS", "2")
     return env
 
 
@@ -57,7 +82,7 @@ def _gunicorn(app: str, env: Mapping[str, str], log: Path) -> subprocess.Popen[b
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config/gunicorn.conf.py")]
     command += ["--no-control-socket", app]
     return subprocess.Popen(
-        command, cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True
+        command, cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=log.open("wb")
     )  # fmt: skip
 
 

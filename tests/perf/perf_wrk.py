@@ -5,6 +5,7 @@ Only loopback URLs are accepted. Nothing here judges the figures; callers record
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -37,6 +38,12 @@ class WrkResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def knob(name: str, default: int) -> int:
+    """PERF_SECONDS, PERF_ROUNDS, PERF_SCALE_SECONDS, PERF_WORKERS: run lengths and sizes (not GATEWAY_*
+    on purpose: the suite's autouse fixture clears those)."""
+    return int(os.environ.get(name, default))
 
 
 def wrk_binary() -> str | None:

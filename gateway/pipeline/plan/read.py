@@ -156,7 +156,7 @@ def key_clause(draft: LevelDraft, raw: str) -> ColumnElement[bool]:
     """The record lookup, bound as `gw_key` so that the statement is the same for every id."""
     name, value = key_target(draft.ref.entity, raw)
     column = draft.ref.alias.c[name]
-    return column == sa.bindparam("gw_key", value, type_=column.type)  # type: ignore[no-any-return]
+    return column == sa.bindparam("gw_key", value, type_=column.type)
 
 
 def resolve_filter(

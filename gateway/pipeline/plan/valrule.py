@@ -42,7 +42,9 @@ def parse_context(text: str | None) -> dict[str, object]:
     """`Name:Value,...` (values may be quoted 'a,b' with '' for a quote) or a JSON object."""
     if not text:
         return {}
-    pairs = _json_pairs(text) if text.lstrip().startswith("{") else dict(_text_pairs(text))
+    pairs: dict[str, object] = (
+        _json_pairs(text) if text.lstrip().startswith("{") else dict(_text_pairs(text))
+    )
     if len(pairs) > _MAX_PAIRS:
         raise ContextError(f"$context holds more than {_MAX_PAIRS} values", parameter="$context")
     for name, value in pairs.items():

@@ -13,7 +13,7 @@ from gateway.plugins.orders.bundle import Bundle
 from gateway.plugins.orders.queries import entity_sets
 from gateway.plugins.orders.recovery import recover, wakeups
 from gateway.plugins.orders.routes import actions
-from gateway.plugins.orders.tables import order_tables
+from gateway.plugins.orders.tables import TABLES, order_tables
 
 REQUIRES = ("workflows",)
 PERMISSIONS = (
@@ -54,7 +54,7 @@ def register_services() -> dict[str, Any]:
 
 @hookimpl
 def register_entity_sets(catalog: Any) -> list[Any]:
-    return entity_sets(_bundle_tables(), _Actions())
+    return entity_sets(TABLES, _Actions())
 
 
 @hookimpl
@@ -79,12 +79,6 @@ def startup(gateway: Any) -> None:
 
 def _engine(ctx: Any) -> Any:
     return ctx.gateway.service("orders._bundle").engine
-
-
-def _bundle_tables() -> Any:
-    import sqlalchemy as sa
-
-    return order_tables(sa.MetaData())
 
 
 class _Actions:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from gateway.plugins.orders.creator import Creator
 from gateway.plugins.orders.detail import Detail
 from gateway.plugins.orders.edits import Edits
@@ -19,7 +17,7 @@ from gateway.plugins.orders.sensitive import Vault, fernet_key
 from gateway.plugins.orders.service import Orders
 from gateway.plugins.orders.store import Store
 from gateway.plugins.orders.summary import Stats
-from gateway.plugins.orders.tables import order_tables
+from gateway.plugins.orders.tables import TABLES
 
 
 class LateGateway:
@@ -39,7 +37,7 @@ class LateGateway:
 class Bundle:
     def __init__(self, gateway: Any = None) -> None:
         self.gateway = gateway if gateway is not None else LateGateway()
-        self.tables = order_tables(sa.MetaData())
+        self.tables = TABLES
         self.store = Store(self.tables, self.gateway)
         self.orders = Orders(self.gateway, self.store)
         self.actions = Actions(self.store)

@@ -56,7 +56,7 @@ class Vault:
         new_id = uow.execute(self.t.sensitive.insert().values(**values)).inserted_primary_key[0]
         rows = [{"sensitive_id": new_id, "alias_hmac": self.mac(a)} for a in dict.fromkeys(aliases)]
         if rows:
-            uow.execute(self.t.sensitive_alias.insert(), rows)
+            uow.execute(self.t.sensitive_alias.insert().values(rows))
 
     def put_all(self, uow: Any, order: Mapping[str, Any], data: Mapping[str, Any]) -> None:
         for skey, entries in data.items():

@@ -92,7 +92,7 @@ class Store:
             for n, v in dict.fromkeys(pairs)
         ]
         if rows:
-            uow.execute(k.insert(), rows)
+            uow.execute(k.insert().values(rows))
 
     def keys(self, uow: Any, order_ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
         k = self.t.key

@@ -188,3 +188,8 @@ def order_tables(metadata: sa.MetaData) -> OrderTables:
     return OrderTables(
         order, key, unique, step, error, note, sensitive, alias, event, _session_view(views), _audit_view(views)
     )
+
+
+# The plugin's schema description used at run time (entity sets and statements must share one set of Table
+# objects); it is a constant, never mutated.
+TABLES = order_tables(sa.MetaData())

@@ -62,3 +62,23 @@ class ImportConflict(core.Conflict):
 
 def field_errors(problems: Iterable[tuple[str, str]]) -> list[core.FieldError]:
     return [core.FieldError(field, message) for field, message in problems]
+
+
+def markdown_table() -> str:
+    """The README table of this plugin's error codes (`python -m gateway.plugins.processes.errors`)."""
+    classes = sorted(_declared(), key=lambda c: (c.status, c.type))
+    rows = ["| Status | `type` | Title |", "|---|---|---|"]
+    rows += [f"| {c.status} | `{c.type}` | {c.title} |" for c in classes]
+    return "\n".join(rows)
+
+
+def _declared() -> list[type[core.GatewayError]]:
+    return [
+        value
+        for value in globals().values()
+        if isinstance(value, type) and issubclass(value, core.GatewayError) and value.__module__ == __name__
+    ]
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -17,6 +17,7 @@ from gateway.plugins.processes.views import (
     args_without,
     attachment,
     body,
+    columns,
     envelope,
     process,
     svc,
@@ -99,7 +100,7 @@ def payload(ref: str) -> Response:
 def list_versions(ref: str) -> Response:
     who = actor("processes.read")
     row = process(who, ref)
-    column = svc().tables.version.c.process_uid
+    column = columns("process-versions").process_uid
     result = core.gateway().list("process-versions", None, who, extra=[column == row["uid"]])
     latest = row["version"]
     for record in result.body["records"]:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify
 
 from gateway import core
 from gateway.plugins.processes import records, runs, schedules, store
-from gateway.plugins.processes.views import actor, body, envelope, flag, monitor, svc
+from gateway.plugins.processes.views import actor, body, columns, envelope, flag, monitor, svc
 
 bp = Blueprint("processes_outputs", __name__, url_prefix="/api/v1")
 SCHEDULE = "processes.schedule"
@@ -101,7 +101,7 @@ def _file(who: Any, file_id: str, *, content: bool) -> dict[str, Any]:
 @bp.get("/files")
 def list_files() -> Response:
     who = actor("processes.jobs")
-    f = svc().tables.file.c
+    f = columns("files")
     extra: list[Any] = [(f.expires.is_(None)) | (f.expires > svc().now())]
     if not monitor(who):
         extra.append(f.user_id == who.user_id)
@@ -134,7 +134,7 @@ def delete_file(file_id: str) -> tuple[str, int]:
 @bp.get("/processes/notices")
 def list_notices() -> Response:
     who = actor("processes.jobs")
-    n = svc().tables.notice.c
+    n = columns("process-notices")
     extra = [n.user_id == who.user_id]
     return envelope(core.gateway().list("process-notices", None, who, extra=extra))
 

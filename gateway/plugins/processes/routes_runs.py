@@ -12,7 +12,17 @@ from flask import Blueprint, Response, jsonify, request
 
 from gateway import core
 from gateway.plugins.processes import records, runs, store
-from gateway.plugins.processes.views import actor, args_without, body, envelope, flag, monitor, process, svc
+from gateway.plugins.processes.views import (
+    actor,
+    args_without,
+    body,
+    columns,
+    envelope,
+    flag,
+    monitor,
+    process,
+    svc,
+)
 
 bp = Blueprint("processes_runs", __name__, url_prefix="/api/v1")
 
@@ -58,7 +68,7 @@ def own_instance(who: Any, iid: int) -> dict[str, Any]:
 
 
 def _instances(who: Any, extra: list[Any], drop: tuple[str, ...] = ()) -> Response:
-    i = svc().tables.instance.c
+    i = columns("process-instances")
     if not monitor(who):
         extra.append(i.user_id == who.user_id)
     return envelope(core.gateway().list("process-instances", args_without(*drop), who, extra=extra))
@@ -67,7 +77,7 @@ def _instances(who: Any, extra: list[Any], drop: tuple[str, ...] = ()) -> Respon
 @bp.get("/processes/jobs")
 def list_jobs() -> Response:
     who = actor("processes.jobs")
-    i = svc().tables.instance.c
+    i = columns("process-instances")
     extra: list[Any] = [i.is_run_as_job.is_(True)]
     if "$filter" not in request.args and not flag("all"):
         extra.append(i.status.in_(store.UNFINISHED))
@@ -83,7 +93,7 @@ def list_instances() -> Response:
 def list_process_instances(ref: str) -> Response:
     who = actor("processes.jobs")
     row = process(who, ref)
-    return _instances(who, [svc().tables.instance.c.process_uid == row["uid"]])
+    return _instances(who, [columns("process-instances").process_uid == row["uid"]])
 
 
 @bp.get("/processes/jobs/<int:iid>")

@@ -125,8 +125,8 @@ def set_instance(
 
 def add_logs(uow: Executor, t: ProcessTables, instance_id: int, logs: Iterable[Mapping[str, Any]]) -> None:
     rows = [{"instance_id": instance_id, "seq": n, **log} for n, log in enumerate(logs, start=1)]
-    if rows:
-        uow.execute(t.log.insert(), rows)
+    for row in rows:  # the unit of work runs single statements
+        uow.execute(t.log.insert().values(**row))
 
 
 def logs_of(uow: Executor, t: ProcessTables, instance_id: int) -> list[dict[str, Any]]:

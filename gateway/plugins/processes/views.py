@@ -88,3 +88,8 @@ def attachment(payload: Any, filename: str) -> Response:
     response = Response(orjson.dumps(payload), content_type="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def columns(spec_name: str) -> Any:
+    """Columns of an entity set's own Table, for conditions passed as `extra` to `Gateway.list`."""
+    return core.gateway().registry.entity_sets[spec_name].table.c

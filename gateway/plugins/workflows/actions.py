@@ -12,7 +12,12 @@ from gateway.plugins.workflows import api_bulk, api_errors, api_workflows, schem
 WORKFLOWS = "/api/v1/workflows"
 WORKFLOW = "/api/v1/workflows/<id_or_name>"
 ERRORS = "/api/v1/errors"
-READ, DEFINE, CONTROL, WRITE_ERRORS = "workflows.read", "workflows.define", "workflows.control", "workflows.errors"
+READ, DEFINE, CONTROL, WRITE_ERRORS = (
+    "workflows.read",
+    "workflows.define",
+    "workflows.control",
+    "workflows.errors",
+)
 
 _SINGLE_ARGS = {
     "setAutostart": schemas.AutostartArgs,

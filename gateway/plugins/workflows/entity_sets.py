@@ -16,7 +16,12 @@ from gateway import core
 from gateway.plugins.workflows.access import allowed_names
 from gateway.plugins.workflows.tables import WorkflowTables
 
-WORKFLOWS, INSTANCES, ERRORS, ACTIVITIES = "workflows", "workflow-instances", "error-definitions", "activities"
+WORKFLOWS, INSTANCES, ERRORS, ACTIVITIES = (
+    "workflows",
+    "workflow-instances",
+    "error-definitions",
+    "activities",
+)
 _PLUGIN = "workflows"
 
 

@@ -230,16 +230,23 @@ def seed_accounts(meta: Any, data: Any) -> None:
             store.assign_role(conn, tables, user_id, roles[role])
     table = acc_doc_table(sa.MetaData())
     with data.begin() as conn:
-        conn.execute(table.insert(), [
-            {"acc_doc_ID": k, "AD_Client_ID": c, "DocumentNo": n, "acc_doc_UU": f"00000000-0000-4000-8000-00000000000{k}"}
+        rows = [
+            {
+                "acc_doc_ID": k,
+                "AD_Client_ID": c,
+                "DocumentNo": n,
+                "acc_doc_UU": f"00000000-0000-4000-8000-{k:012d}",
+            }
             for k, c, n in ACC_DOC_ROWS
-        ])  # fmt: skip
+        ]
+        conn.execute(table.insert(), rows)
 
 
 @pytest.fixture
 def app(acc_doc: None, wf_databases: Databases) -> Any:
-    from gateway.testing import make_test_app
     from wf_fake_orders import FakeOrders
+
+    from gateway.testing import make_test_app
 
     seed_accounts(wf_databases.meta, wf_databases.data)
     orders = FakeOrders()

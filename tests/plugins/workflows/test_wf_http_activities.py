@@ -110,7 +110,9 @@ def test_a05_approve_writes_the_record(env: Env) -> None:
     reply = env.act("ann", "approve", node, {"message": "ok"})
     body = reply.get_json()
     assert reply.status_code == 200 and body["msg"] == "Approved" and body["wfState"] == "CC"
-    assert body["history-records"][-1]["action"] == "approved" and body["history-records"][-1]["message"] == "ok"
+    assert (
+        body["history-records"][-1]["action"] == "approved" and body["history-records"][-1]["message"] == "ok"
+    )
     record = env.record(1)
     assert record["IsApproved"] is True and record["DocStatus"] == "CO"
     assert env.pending_of("ann") == []

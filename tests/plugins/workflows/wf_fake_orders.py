@@ -121,8 +121,10 @@ class FakeOrders:
     def _open(self, order: Order, stepid: int) -> None:
         from gateway.plugins.workflows.stepapi import StepError
 
-        values = {"workflow_instanceid": order.workflow_instanceid, "client_id": order.client_id,
-                  "org_id": 0, "creator_user_id": order.actor.user_id, "staticdata": order.staticdata}  # fmt: skip
+        values = {
+            "workflow_instanceid": order.workflow_instanceid, "client_id": order.client_id, "org_id": 0,
+            "creator_user_id": order.actor.user_id, "staticdata": order.staticdata,
+        }  # fmt: skip
         try:
             with self.gateway.unit_of_work(order.actor) as uow:
                 self._activities().open(uow, values, stepid, actor=order.actor)
