@@ -69,6 +69,7 @@ def create_app(
         settings.meta_url,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
+        statement_timeout_ms=settings.rest_statement_timeout_ms,
     )
     app = Flask("gateway")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine
 
-from gateway.dialects import traits_for
+from gateway.dialects import DialectTraits, traits_for
 
 
 class ConnectionSource(Protocol):
@@ -78,8 +78,11 @@ class Databases:
         return self.data is self.meta
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, **kwargs: Any) -> Engine:
-    """An engine with the gateway's connection setup (pre-ping, SQLite pragmas and functions)."""
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, statement_timeout_ms: int = 0, **kwargs: Any
+) -> Engine:
+    """An engine with the gateway's connection setup (pre-ping, SQLite pragmas and functions, and the
+    session statement timeout, so that requests at the default timeout need no SET of their own)."""
     sa_url = sa.make_url(url)
     options: dict[str, Any] = {"pool_pre_ping": True, **kwargs}
     if sa_url.get_backend_name() != "sqlite":
@@ -87,13 +90,20 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, **kwarg
         options.setdefault("max_overflow", max_overflow)
     engine = sa.create_engine(sa_url, **options)
     traits = traits_for(engine.dialect)
-    sa.event.listen(engine, "connect", _on_connect(traits.on_connect))
+    sa.event.listen(engine, "connect", _on_connect(traits, statement_timeout_ms))
     return engine
 
 
-def _on_connect(hook: Callable[[Any], None]) -> Callable[[Any, Any], None]:
-    def listener(dbapi_connection: Any, _record: Any) -> None:
-        hook(dbapi_connection)
+def _on_connect(traits: DialectTraits, timeout_ms: int) -> Callable[[Any, Any], None]:
+    def listener(dbapi_connection: Any, record: Any) -> None:
+        traits.on_connect(dbapi_connection)
+        stmt = traits.session_timeout_statement(timeout_ms)
+        if stmt:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(stmt)
+            cursor.close()
+            dbapi_connection.commit()  # a SET inside a rolled-back transaction would be undone (PostgreSQL)
+            record.info["gw_timeout_ms"] = timeout_ms
 
     return listener
 

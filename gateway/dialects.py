@@ -45,6 +45,8 @@ class DialectTraits:
     classify: Callable[[BaseException], DbErrorInfo]
     timeout_statement: Callable[[int], str | None]  # constant SQL setting the per-transaction timeout
     interleaved_cursors: bool = True  # other statements may run while a server-side cursor is open
+    session_scoped_timeout: bool = False  # timeout_statement sets the session value (not SET LOCAL)
+    session_timeout_statement: Callable[[int], str | None] = lambda _ms: None  # run once per new connection
 
 
 def _sqlite_connect(dbapi_connection: Any) -> None:
@@ -146,6 +148,10 @@ def _pg_timeout(ms: int) -> str | None:
     return f"SET LOCAL statement_timeout = {int(ms)}" if ms > 0 else None
 
 
+def _pg_session_timeout(ms: int) -> str | None:
+    return f"SET statement_timeout = {int(ms)}" if ms > 0 else None
+
+
 def _my_timeout(ms: int) -> str | None:
     return f"SET SESSION max_statement_time = {int(ms) / 1000:.3f}" if ms > 0 else None
 
@@ -155,9 +161,22 @@ def _no_timeout(_ms: int) -> str | None:
 
 
 _TRAITS = {
-    "postgresql": DialectTraits("postgresql", True, True, True, _noop_connect, _classify_pg, _pg_timeout),
-    "mysql": DialectTraits("mysql", False, True, True, _noop_connect, _classify_my, _my_timeout, False),
-    "mariadb": DialectTraits("mariadb", False, True, True, _noop_connect, _classify_my, _my_timeout, False),
+    "postgresql": DialectTraits(
+        "postgresql",
+        True,
+        True,
+        True,
+        _noop_connect,
+        _classify_pg,
+        _pg_timeout,
+        session_timeout_statement=_pg_session_timeout,
+    ),
+    "mysql": DialectTraits(
+        "mysql", False, True, True, _noop_connect, _classify_my, _my_timeout, False, True, _my_timeout
+    ),
+    "mariadb": DialectTraits(
+        "mariadb", False, True, True, _noop_connect, _classify_my, _my_timeout, False, True, _my_timeout
+    ),
     "sqlite": DialectTraits("sqlite", True, False, False, _sqlite_connect, _classify_sqlite, _no_timeout),
 }
 _GENERIC = DialectTraits(

@@ -360,10 +360,11 @@ def all_error_classes() -> list[type[GatewayError]]:
     return seen
 
 
-def markdown_table() -> str:
-    """The README error table: one row per code."""
+def markdown_table(package: str = __name__) -> str:
+    """The README error table of the core codes, or of one plugin package's codes."""
     rows, seen = ["| Status | `type` | Title |", "|---|---|---|"], set()
-    for cls in sorted(all_error_classes(), key=lambda c: (c.status, c.type)):
+    mine = [c for c in all_error_classes() if c.__module__ == package or c.__module__.startswith(package + ".")]
+    for cls in sorted(mine, key=lambda c: (c.status, c.type)):
         if cls.type not in seen:
             seen.add(cls.type)
             rows.append(f"| {cls.status} | `{cls.type}` | {cls.title} |")
@@ -371,4 +372,9 @@ def markdown_table() -> str:
 
 
 if __name__ == "__main__":
-    print(markdown_table())
+    import importlib
+    import sys
+
+    target = sys.argv[1] if len(sys.argv) > 1 else __name__
+    importlib.import_module(target if target == __name__ else f"{target}.errors")  # plugins: <plugin>/errors.py
+    print(markdown_table(target))

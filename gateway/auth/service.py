@@ -166,6 +166,8 @@ def refresh(state: GatewayState, body: Mapping[str, Any]) -> dict[str, Any]:
         row = sessions.find_refresh(conn, state.meta, tokens.token_hash(str(claims["jti"])))
         if row is None or row.session_id != session_id:
             raise RefreshError("Invalid refresh token")
+        if row.expires_at <= now:  # the stored expiry is authoritative (idle and absolute lifetime)
+            raise RefreshError("Refresh token expired")
         if not sessions.use_refresh(conn, state.meta, row.id, now):
             sessions.close_session(conn, state.meta, session_id, now, "B")
             replayed = True

@@ -45,9 +45,7 @@ class ReadResult:
 def guarded(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Iterator[Connection]:
     """Apply the statement timeout for this transaction and translate driver errors."""
     try:
-        stmt = traits.timeout_statement(timeout_ms)
-        if stmt:
-            conn.exec_driver_sql(stmt)
+        _apply_timeout(conn, traits, timeout_ms)
         restore = _sqlite_deadline(conn, traits, timeout_ms)
         try:
             yield conn
@@ -55,6 +53,18 @@ def guarded(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Iterato
             restore()
     except sa.exc.DBAPIError as exc:
         raise translate(exc, traits) from None
+
+
+def _apply_timeout(conn: Connection, traits: DialectTraits, timeout_ms: int) -> None:
+    """SET the timeout only when the connection's session value differs: a round trip saved per request."""
+    info = conn.connection.info
+    if info.get("gw_timeout_ms") == timeout_ms:
+        return
+    stmt = traits.timeout_statement(timeout_ms)
+    if stmt:
+        conn.exec_driver_sql(stmt)
+        if traits.session_scoped_timeout:
+            info["gw_timeout_ms"] = timeout_ms
 
 
 def _sqlite_deadline(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Any:
@@ -69,6 +79,8 @@ def translate(exc: sa.exc.DBAPIError, traits: DialectTraits) -> errors.GatewayEr
     """A driver error as the client may see it (api.md §5.2); unknown ones are logged and become 500."""
     info = traits.classify(exc)
     kind = info.kind
+    if kind is DbErrorKind.OTHER and "NUL (0x00)" in str(exc.orig):
+        kind = DbErrorKind.DATA  # PostgreSQL text cannot hold NUL; psycopg refuses it before sending
     if kind is DbErrorKind.TIMEOUT:
         return errors.Timeout("The statement took too long and was cancelled")
     if kind is DbErrorKind.CONNECTION or exc.connection_invalidated:

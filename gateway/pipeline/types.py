@@ -118,6 +118,7 @@ class ReadPlan:
     expands: tuple[ExpandPlan, ...] = ()
     key_column: ColumnElement[Any] | None = None
     etag_columns: tuple[ColumnElement[Any], ...] = ()
+    count_from: FromClause | None = None  # the FROM without identifier joins (they never change a count)
 
 
 @dataclass(frozen=True, slots=True)

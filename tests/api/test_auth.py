@@ -2,13 +2,55 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from werkzeug.security import generate_password_hash
 
 from gateway.testing import bearer
 
 AUTH = "/api/v1/auth"
+MODELS = "/api/v1/models/c_bpartner"
+CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(request: pytest.FixtureRequest, databases: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Demo users re-hashed with a one-pass 1 MiB argon2id: these tests are about the login flow, and the
+    real cost (kept for tests asking for the `real_hashes` fixture) makes logins slow on a busy runner."""
+    if "real_hashes" in request.fixturenames:
+        return
+    from gateway.auth import passwords
+
+    dummy = CHEAP.hash("dummy password for unknown users")
+    monkeypatch.setattr(passwords, "_HASHER", CHEAP)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+    users = _users()
+    with databases.meta.begin() as conn:
+        for name, stored in conn.execute(sa.select(users.c.name, users.c.password_hash)).all():
+            if stored:
+                password = "System" if name == "SuperUser" else name
+                conn.execute(
+                    users.update().where(users.c.name == name).values(password_hash=CHEAP.hash(password))
+                )
+
+
+@pytest.fixture
+def real_hashes() -> None:
+    """Marker fixture: keep the demo users' real argon2id hashes."""
+
+
+def _users() -> sa.Table:
+    from gateway.meta.tables import core_tables
+
+    return core_tables(sa.MetaData()).user
 
 
 def _post(client: Any, user: str, password: str, **extra: Any) -> Any:
@@ -233,3 +275,194 @@ def test_auth_lockout_after_failures(client: Any) -> None:
     locked = _post(client, "SeedAdmin", "SeedAdmin")
     _problem(locked, 429, "ACCOUNT-LOCKED")
     assert int(locked.headers["Retry-After"]) > 0
+
+
+def _state(client: Any) -> Any:
+    return client.application.extensions["gateway"]
+
+
+def _refresh(client: Any, session: dict[str, Any], token: str | None = None) -> Any:
+    body = {"refresh_token": token or session["refresh_token"], "clientId": session["clientId"]}
+    return client.post(f"{AUTH}/refresh", json=body | {"userId": session["userId"]})
+
+
+def test_auth_refresh_idle_lifetime(client: Any) -> None:
+    clock = _state(client).clock
+    session = _session(client)
+    clock.advance(1439 * 60)  # REST_REFRESH_TOKEN_EXPIRE_IN_MINUTES = 1440
+    pair = _refresh(client, session)
+    assert pair.status_code == 200, pair.get_json()
+    clock.advance(1441 * 60)
+    _problem(_refresh(client, session, pair.get_json()["refresh_token"]), 401, "REFRESH-ERROR")
+
+
+@pytest.mark.parametrize(
+    "app_overrides", [{"secret_key": "s" * 64, "rest_token_absolute_expire_in_minutes": 100}]
+)
+def test_auth_absolute_lifetime(client: Any) -> None:
+    clock = _state(client).clock
+    session = _session(client)
+    clock.advance(90 * 60)
+    pair = _refresh(client, session).get_json()
+    claims = jwt.decode(pair["refresh_token"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] <= 10 * 60 + 1  # never beyond the session's absolute end
+    assert client.get(MODELS, headers=bearer(pair["token"])).status_code == 200
+    clock.advance(11 * 60)
+    _problem(client.get(MODELS, headers=bearer(pair["token"])), 401, "TOKEN-REVOKED")
+    _problem(_refresh(client, session, pair["refresh_token"]), 401, "REFRESH-ERROR")
+
+
+def _close_sessions(client: Any, databases: Any, user: str, reason: str, **values: Any) -> None:
+    """What `gateway users passwd|disable` do: change the user row and close its sessions."""
+    from gateway.meta import sessions
+
+    state, users = _state(client), _users()
+    with databases.meta.begin() as conn:
+        user_id = conn.execute(sa.select(users.c.id).where(users.c.name == user)).scalar_one()
+        conn.execute(users.update().where(users.c.id == user_id).values(**values))
+        sessions.close_sessions_of(conn, state.meta, state.clock.now(), reason, user_id=user_id)
+
+
+@pytest.mark.parametrize(
+    ("reason", "values"),
+    [("P", {"password_hash": CHEAP.hash("new password 123")}), ("D", {"is_active": False})],
+)
+def test_auth_password_change_and_deactivation_close_sessions(
+    client: Any, databases: Any, reason: str, values: dict[str, Any]
+) -> None:
+    session, other = _session(client), _session(client, "SeedAdmin", clientId=12, roleId="Seed Farm Admin")
+    _close_sessions(client, databases, "GardenAdmin", reason, **values)
+    _state(client).clock.advance(3)  # past the short per-worker reuse of a positive session check
+    _problem(client.get(MODELS, headers=bearer(session["token"])), 401, "TOKEN-REVOKED")
+    assert _refresh(client, session).status_code == 401
+    assert client.get(MODELS, headers=bearer(other["token"])).status_code == 200
+    _problem(_post(client, "GardenAdmin", "GardenAdmin"), 401, "AUTHENTICATION-ERROR")
+    if reason == "P":
+        assert _post(client, "GardenAdmin", "new password 123").status_code == 200
+
+
+def test_auth_role_removed_closes_access(client: Any, databases: Any) -> None:
+    state = _state(client)
+    session = _session(client, "SeedAdmin", clientId=12, roleId="Seed Farm Admin")
+    link = state.meta.user_role
+    with databases.meta.begin() as conn:
+        conn.execute(link.delete().where(link.c.role_id == session["roleId"]))
+    state.clock.advance(3)
+    _problem(client.get(MODELS, headers=bearer(session["token"])), 401, "TOKEN-REVOKED")
+    _problem(_refresh(client, session), 401, "TOKEN-REVOKED")
+
+
+def test_auth_lockout_retry_after_and_unlock(client: Any) -> None:
+    clock = _state(client).clock
+    for _ in range(5):
+        _problem(_post(client, "GardenUser", "wrong"), 401, "AUTHENTICATION-ERROR")
+    locked = _post(client, "GardenUser", "GardenUser")
+    body = _problem(locked, 429, "ACCOUNT-LOCKED")
+    assert locked.headers["Retry-After"] == "900" and body["retryAfter"] == 900
+    clock.advance(600)
+    later = _post(client, "GardenUser", "GardenUser")
+    assert later.status_code == 429 and later.headers["Retry-After"] == "300"
+    for _ in range(5):
+        _post(client, "Ghost", "x")
+    ghost = _post(client, "Ghost", "x")
+    assert ghost.status_code == 429 and ghost.get_json()["type"] == "ACCOUNT-LOCKED"
+    clock.advance(301)
+    assert _post(client, "GardenUser", "GardenUser").status_code == 200
+    for _ in range(4):
+        _post(client, "GardenUser", "wrong")
+    assert _post(client, "GardenUser", "GardenUser").status_code == 200  # success resets the count
+    assert _post(client, "GardenUser", "wrong").status_code == 401
+
+
+def test_auth_rate_limit_per_address(client: Any) -> None:
+    def attempt(user: str, password: str, address: str) -> Any:
+        return client.post(
+            AUTH, json={"userName": user, "password": password}, environ_base={"REMOTE_ADDR": address}
+        )
+
+    for i in range(30):
+        assert attempt(f"nobody{i}", "x", "192.0.2.9").status_code == 401
+    limited = attempt("GardenAdmin", "GardenAdmin", "192.0.2.9")
+    body = _problem(limited, 429, "RATE-LIMITED")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60 and body["retryAfter"] == int(
+        limited.headers["Retry-After"]
+    )
+    assert attempt("GardenAdmin", "GardenAdmin", "192.0.2.10").status_code == 200
+    _state(client).clock.advance(60)
+    assert attempt("GardenAdmin", "GardenAdmin", "192.0.2.9").status_code == 200
+
+
+def _key_file(tmp_path: Path, algorithm: str) -> tuple[Path, Any]:
+    key: Any = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if algorithm == "RS256"
+        else ed25519.Ed25519PrivateKey.generate()
+    )
+    path = tmp_path / "signing.pem"
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path.write_bytes(pem)
+    return path, key
+
+
+def _keyed_app(databases: Any, path: Path, algorithm: str, expose: bool) -> Any:
+    from gateway.testing import make_test_app
+
+    overrides = {
+        "jwt_algorithm": algorithm,
+        "jwt_private_key_file": str(path),
+        "idempiere_rest_expose_jwk": expose,
+    }
+    return make_test_app(overrides, databases=databases).test_client()
+
+
+@pytest.mark.parametrize(("algorithm", "kty"), [("RS256", "RSA"), ("EdDSA", "OKP")])
+def test_auth_asymmetric_signing(databases: Any, tmp_path: Path, algorithm: str, kty: str) -> None:
+    path, key = _key_file(tmp_path, algorithm)
+    client = _keyed_app(databases, path, algorithm, True)
+    session = _session(client)
+    header = jwt.get_unverified_header(session["token"])
+    assert header["alg"] == algorithm and header["kid"] != "gateway"
+    public = key.public_key()
+    claims = jwt.decode(session["token"], public, algorithms=[algorithm], options={"verify_aud": False})
+    assert claims["scope"] == "session" and claims["AD_Client_ID"] == 11
+    assert client.get(MODELS, headers=bearer(session["token"])).status_code == 200
+    pair = _refresh(client, session)
+    assert pair.status_code == 200 and jwt.get_unverified_header(pair.get_json()["token"])["alg"] == algorithm
+    published = client.get(f"{AUTH}/jwk").get_json()["keys"]
+    assert len(published) == 1 and published[0]["kid"] == header["kid"]
+    assert published[0]["kty"] == kty and published[0]["alg"] == algorithm and published[0]["use"] == "sig"
+    assert not {"d", "p", "q", "dp", "dq", "qi", "k"} & set(published[0])
+    rebuilt = jwt.PyJWK(published[0]).key
+    assert jwt.decode(session["token"], rebuilt, algorithms=[algorithm])["sub"] == "GardenAdmin"
+    hidden = _keyed_app(databases, path, algorithm, False)
+    assert hidden.get(f"{AUTH}/jwk").get_json() == {}
+
+
+def _log_text(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+
+
+def test_auth_password_storage(
+    client: Any, databases: Any, real_hashes: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    users = _users()
+    with databases.meta.connect() as conn:
+        stored = conn.execute(
+            sa.select(users.c.password_hash).where(users.c.name == "GardenAdmin")
+        ).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    for old in (generate_password_hash("Reader", method="pbkdf2:sha256"), CHEAP.hash("Reader")):
+        with databases.meta.begin() as conn:
+            conn.execute(users.update().where(users.c.name == "Reader").values(password_hash=old))
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            reply = _post(client, "Reader", "Reader")
+            _post(client, "Reader", "not-the-password")
+        assert reply.status_code == 200
+        with databases.meta.connect() as conn:
+            new = conn.execute(sa.select(users.c.password_hash).where(users.c.name == "Reader")).scalar_one()
+        assert new != old and new.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        text = _log_text(caplog)
+        assert "not-the-password" not in text and reply.get_json()["token"] not in text

@@ -6,7 +6,7 @@ import json
 import re
 import shlex
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -35,7 +35,7 @@ def _parse(line: str) -> tuple[str, str, dict[str, str], object]:
         elif not word.startswith("-"):
             url = word
     parts = urlsplit(url)
-    path = parts.path + (f"?{unquote(parts.query)}" if parts.query else "")
+    path = parts.path + (f"?{parts.query}" if parts.query else "")  # sent as encoded, like curl
     return method, path, headers, data
 
 

@@ -1,8 +1,9 @@
 """The "floor": a minimal WSGI app answering the benchmark URLs with raw psycopg 3 prepared statements.
 
 Same SQL semantics as the gateway (tenant predicate AD_Client_ID IN (0, 11) on every table, identifier joins,
-key tie-breaker, COUNT only for a full page) and the same JSON bytes, with no per-row work beyond building
-the record dicts. It knows only the benchmark URLs, has no authentication and must never serve anything else.
+key tie-breaker, COUNT only for a full page) and the same JSON, with no per-row work beyond building the
+record dicts; PostgreSQL formats dates, timestamps and numerics. Only the benchmark URLs, no authentication:
+it must never serve anything else.
 """
 
 from __future__ import annotations
@@ -136,8 +137,12 @@ def _where(args: dict[str, str]) -> tuple[str, dict[str, Any]]:
 def _list(conn: psycopg.Connection[Any], table: str, args: dict[str, str], start: StartResponse) -> Any:
     where, params = _where(args)
     size = int(args.get("$top", "0"))
-    base = f'FROM "{table}" t {_ORDER_JOINS} WHERE {where}'
-    sql = f"SELECT {_ORDER_FIELDS} {base} ORDER BY {_ORDERINGS[args.get('$orderby', '')]}"
+    sql = f'SELECT {_ORDER_FIELDS} FROM "{table}" t {_ORDER_JOINS} WHERE {where}'
+    sql += f" ORDER BY {_ORDERINGS[args.get('$orderby', '')]}"
+    # The identifier LEFT JOINs hit unique keys, so they cannot change the count; without them it can be
+    # an index-only scan (with them PostgreSQL 15 fetches every matching heap page).
+    base = f'FROM "{table}" t WHERE {where}'
+
     if not size:
         return _stream(conn, table, sql, base, params, start)
     rows = conn.execute(f"{sql} LIMIT {size}", params, prepare=True).fetchall()

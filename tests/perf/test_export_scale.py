@@ -112,6 +112,8 @@ def test_perf_scale(servers: dict[str, Server], results: dict[str, Any]) -> None
         rows: dict[str, Any] = {}
         for table, size in SCALE_TABLES.items():
             path = SCALE_PAGE.format(table=table.lower()) + suffix
+            for server in servers.values():
+                run_wrk(url_of(server, path), server.headers, WrkSettings(1, 1, 1))  # warm-up, not recorded
             rows[str(size)] = {
                 name: run_wrk(url_of(server, path), server.headers, settings).as_dict()
                 for name, server in servers.items()

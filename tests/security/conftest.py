@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sec_helpers import SECRET, assert_safe
 
 
@@ -27,3 +28,27 @@ def timed(client: Any) -> Callable[..., Any]:
         return reply
 
     return _call
+
+
+DEMO_PASSWORDS = {"SuperUser": "System"}  # every other demo user's password is its name
+
+
+@pytest.fixture
+def cheap_passwords(databases: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Demo users re-hashed with a 1 MiB, one-pass argon2id, for tests about throttling and tokens rather
+    than hashing (the real cost makes a login take a second on a busy two-core runner)."""
+    from argon2 import PasswordHasher
+
+    from gateway.auth import passwords
+    from gateway.meta.tables import core_tables
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    dummy = cheap.hash("dummy password for unknown users")
+    monkeypatch.setattr(passwords, "_HASHER", cheap)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+    users = core_tables(sa.MetaData()).user
+    with databases.meta.begin() as conn:
+        for name, password_hash in conn.execute(sa.select(users.c.name, users.c.password_hash)).all():
+            if password_hash:
+                new = cheap.hash(DEMO_PASSWORDS.get(name, name))
+                conn.execute(users.update().where(users.c.name == name).values(password_hash=new))

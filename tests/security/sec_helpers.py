@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import time
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
@@ -13,7 +17,7 @@ DEMO_TABLES = (
     "AD_Client", "AD_Org", "M_Warehouse", "C_BPartner", "AD_User", "C_UOM", "M_Product", "C_Order",
     "C_OrderLine", "C_Invoice", "M_ProductPrice", "AD_ChangeLog",
 )  # fmt: skip
-SLOW_SECONDS = 1.0
+SLOW_SECONDS = 4.0  # catches a payload that sleeps (5 s) without failing on a busy runner
 SECRET = "security-suite-secret-" + "0123456789abcdef" * 3
 FORBIDDEN_TEXT = ("Traceback", "psycopg", "pymysql", "sqlite3", "constraint failed", "violates")
 
@@ -73,3 +77,39 @@ def problem(reply: Any, status: int, code: str | None = None) -> dict[str, Any]:
     if code is not None:
         assert body["type"] == code, body
     return dict(body)
+
+
+@dataclass(frozen=True)
+class BatchReply:
+    """One item of a batch reply, with the parts of a test-client response the checks use."""
+
+    status_code: int
+    body: Any
+
+    def get_json(self) -> Any:
+        return self.body
+
+    def get_data(self, as_text: bool = False) -> Any:
+        text = json.dumps(self.body)
+        return text if as_text else text.encode()
+
+
+def batched(client: Any, headers: dict[str, str], items: list[dict[str, Any]], size: int = 100) -> list[Any]:
+    """Run `items` through POST /api/v1/batch?transaction=false, `size` at a time; each item is checked
+    like a single request (no 5xx, no leaked driver text)."""
+    replies: list[Any] = []
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        began = time.perf_counter()
+        reply = client.post("/api/v1/batch?transaction=false", json=chunk, headers=headers)
+        assert reply.status_code == 200, (reply.status_code, reply.get_data(as_text=True)[:300])
+        assert time.perf_counter() - began < SLOW_SECONDS * 10, "a batch of payloads ran too long"
+        for item, result in zip(chunk, reply.get_json(), strict=True):
+            one = BatchReply(result["statusCode"], result.get("body"))
+            assert_safe(one, 0.0, f"{item['method']} {item['path']!r}")
+            replies.append(one)
+    return replies
+
+
+def get_item(url: str, **args: str) -> dict[str, Any]:
+    return {"method": "GET", "path": f"{url}?{urlencode(args)}" if args else url}

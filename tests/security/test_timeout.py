@@ -18,30 +18,25 @@ from gateway.db import Databases, EngineSource, make_engine
 from gateway.testing import bearer, session_token
 
 PROBE = "zz_timeout_probe"
+KEY = "REST_STATEMENT_TIMEOUT_MS"
 ROWS_LOG10 = 5  # 100,000 rows: a scan takes tens of milliseconds on every backend
 
 
 def _fill(conn: sa.Connection) -> None:
     md = sa.MetaData()
     digits = sa.Table(f"{PROBE}_digit", md, sa.Column("d", sa.Integer, primary_key=True, autoincrement=False))
-    probe = sa.Table(
+    sa.Table(
         PROBE,
         md,
         sa.Column("probe_id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("Name", sa.String(40), nullable=False),
+        sa.Column("name", sa.String(40), nullable=False),
     )
     md.drop_all(conn, checkfirst=True)
     md.create_all(conn)
     conn.execute(digits.insert(), [{"d": d} for d in range(10)])
-    copies = [digits.alias(f"d{i}") for i in range(ROWS_LOG10)]
-    number = sum((c.c.d * 10**i for i, c in enumerate(copies)), sa.literal(0))
-    name = sa.func.concat(sa.literal("probe "), sa.cast(number, sa.String(12)))
-    if conn.dialect.name == "sqlite":
-        name = sa.literal("probe ") + sa.cast(number, sa.String(12))
-    product: Any = copies[0]
-    for other in copies[1:]:
-        product = product.join(other, sa.true())  # an explicit cross join of the digit copies
-    conn.execute(probe.insert().from_select(["probe_id", "Name"], sa.select(number, name).select_from(product)))
+    number = " + ".join(f"d{i}.d * {10**i}" for i in range(ROWS_LOG10))
+    product = " CROSS JOIN ".join(f"{digits.name} d{i}" for i in range(ROWS_LOG10))
+    conn.exec_driver_sql(f"INSERT INTO {PROBE} (probe_id, name) SELECT {number}, 'probe row' FROM {product}")
     digits.drop(conn)
 
 
@@ -80,12 +75,10 @@ def _set_timeout(app: Any, databases: Databases, value: str | None) -> None:
     state = app.extensions["gateway"]
     table = state.meta.sysconfig
     with databases.meta.begin() as conn:
-        conn.execute(table.delete().where(table.c.client_id == 11, table.c.name == "REST_STATEMENT_TIMEOUT_MS"))
+        conn.execute(table.delete().where(table.c.client_id == 11, table.c.name == KEY))
         if value is not None:
             conn.execute(
-                table.insert().values(
-                    name="REST_STATEMENT_TIMEOUT_MS", client_id=11, value=value, updated=state.clock.now()
-                )
+                table.insert().values(name=KEY, client_id=11, value=value, updated=state.clock.now())
             )
     state.runtime.clear()
 

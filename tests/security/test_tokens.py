@@ -21,6 +21,7 @@ from sec_helpers import SECRET, problem
 
 from gateway.testing import bearer
 
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
 AUTH = "/api/v1/auth"
 MODELS = "/api/v1/models/C_BPartner"
 

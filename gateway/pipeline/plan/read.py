@@ -6,6 +6,7 @@ the top level has (key lookup, paging rules, count decision). Builds no statemen
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from filter_grammar import ast, compile_filter, compile_orderby, unparse
+from filter_grammar.errors import FilterTypeError
 from gateway.catalog.model import ColumnInfo, ColumnKind, EntitySet
 from gateway.errors import InvalidId, InvalidOption, PagingError, ValruleNotFound
 from gateway.pipeline.plan.access import Purpose, TableRef, require_column, table_ref, visible_columns
@@ -76,7 +78,8 @@ def start_level(ctx: PlanContext, entity: EntitySet, alias_name: str) -> LevelDr
 
 
 def finish_level(draft: LevelDraft, page: Page, count: CountMode, expands: tuple[Any, ...]) -> ReadPlan:
-    from_ = draft.resolver.joined(draft.ref.alias)
+    counted = draft.resolver.joined(draft.ref.alias)
+    from_ = counted
     for alias, on in draft.ident_joins:
         from_ = from_.outerjoin(alias, on)
     entity = draft.ref.entity
@@ -94,6 +97,7 @@ def finish_level(draft: LevelDraft, page: Page, count: CountMode, expands: tuple
         expands=expands,
         key_column=key,
         etag_columns=tuple(draft.ref.alias.c[c.name] for c in entity.columns),
+        count_from=counted,
     )
 
 
@@ -217,6 +221,7 @@ def resolve_order(
     if items:
         name = ctx.next_name(prefix)
         try:
+            _reject_constant_keys(items)
             compiled = compile_orderby(items, draft.resolver, ctx.compile_options(name))
         except Exception as exc:
             raise _with_parameter(exc, "$orderby") from None
@@ -227,6 +232,23 @@ def resolve_order(
     tie = entity.key or entity.uid
     if tie:
         draft.order.append(draft.ref.alias.c[tie].asc())
+
+
+def _reject_constant_keys(items: tuple[ast.OrderItem, ...]) -> None:
+    """A key without a column is an error: databases read ORDER BY constants as positions or refuse them."""
+    for item in items:
+        if not _mentions_member(item.expr):
+            raise FilterTypeError("a sort key must refer to a column", item.position)
+
+
+def _mentions_member(node: object) -> bool:
+    if isinstance(node, ast.Member):
+        return True
+    if isinstance(node, tuple):
+        return any(_mentions_member(n) for n in node)
+    if dataclasses.is_dataclass(node):
+        return any(_mentions_member(getattr(node, f.name)) for f in dataclasses.fields(node))
+    return False
 
 
 def add_identifiers(draft: LevelDraft, ctx: PlanContext) -> None:

@@ -42,9 +42,7 @@ def parse_context(text: str | None) -> dict[str, object]:
     """`Name:Value,...` (values may be quoted 'a,b' with '' for a quote) or a JSON object."""
     if not text:
         return {}
-    pairs: dict[str, object] = (
-        _json_pairs(text) if text.lstrip().startswith("{") else dict(_text_pairs(text))
-    )
+    pairs: dict[str, object] = _json_pairs(text) if text.lstrip().startswith("{") else dict(_text_pairs(text))
     if len(pairs) > _MAX_PAIRS:
         raise ContextError(f"$context holds more than {_MAX_PAIRS} values", parameter="$context")
     for name, value in pairs.items():
@@ -135,7 +133,7 @@ def compile_rule(ctx: PlanContext, resolver: Any, rule: ValRule, context_text: s
     try:
         return compile_filter(expr, resolver, ctx.compile_options(ctx.next_name("v"), context))
     except FilterError as exc:
-        if exc.type == "FILTER-TYPE" and _at_placeholder(expr, exc.position):
+        if exc.type == "CONTEXT-ERROR" or exc.type == "FILTER-TYPE" and _at_placeholder(expr, exc.position):
             raise ContextError(f"$context value does not fit: {exc.detail}", parameter="$context") from None
         raise ValruleError(
             f"validation rule {rule.name}: {exc.detail}", position=exc.position, parameter="$valrule"

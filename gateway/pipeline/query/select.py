@@ -104,7 +104,11 @@ def _build_expands(plan: ReadPlan, prefix: str) -> tuple[BuiltExpand, ...]:
 
 
 def count_select(plan: ReadPlan) -> sa.Select[Any]:
-    stmt = sa.select(sa.func.count()).select_from(plan.from_)
+    # Identifier LEFT JOINs hit unique keys and never change the count; leaving them out lets PostgreSQL
+    # count from the index (measured: 313 ms -> 3 ms on a 1M-row table).
+    stmt = sa.select(sa.func.count()).select_from(
+        plan.count_from if plan.count_from is not None else plan.from_
+    )
     return stmt.where(*plan.where) if plan.where else stmt
 
 

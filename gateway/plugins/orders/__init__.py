@@ -17,16 +17,26 @@ from gateway.plugins.orders.tables import TABLES, order_tables
 
 REQUIRES = ("workflows",)
 PERMISSIONS = (
-    ("orders.read", "every GET on orders except sensitive data"), ("orders.create", "createOrder"),
-    ("orders.exec_sync", "execSynchronous"), ("orders.retry", "retry (and bulk)"),
-    ("orders.block", "block, unblock (and bulk)"), ("orders.cancel", "cancel, uncancel (and bulk)"),
-    ("orders.set_error", "setError"), ("orders.reschedule", "reschedule"), ("orders.reprioritize", "setPriority"),
-    ("orders.skip_step", "skipStep"), ("orders.lock", "lock, unlock"), ("orders.break_lock", "breakLock"),
-    ("orders.notes", "add notes"), ("orders.edit_data", "static/dynamic data, YAML edits, updateKeys"),
-    ("orders.async", "asyncResult"), ("orders.events", "post sync events"),
-    ("orders.sensitive.read", "read sensitive data"), ("orders.sensitive.write", "write sensitive data"),
+    ("orders.read", "every GET on orders except sensitive data"),
+    ("orders.create", "createOrder"),
+    ("orders.exec_sync", "execSynchronous"),
+    ("orders.retry", "retry (and bulk)"),
+    ("orders.block", "block, unblock (and bulk)"),
+    ("orders.cancel", "cancel, uncancel (and bulk)"),
+    ("orders.set_error", "setError"),
+    ("orders.reschedule", "reschedule"),
+    ("orders.reprioritize", "setPriority"),
+    ("orders.skip_step", "skipStep"),
+    ("orders.lock", "lock, unlock"),
+    ("orders.break_lock", "breakLock"),
+    ("orders.notes", "add notes"),
+    ("orders.edit_data", "static/dynamic data, YAML edits, updateKeys"),
+    ("orders.async", "asyncResult"),
+    ("orders.events", "post sync events"),
+    ("orders.sensitive.read", "read sensitive data"),
+    ("orders.sensitive.write", "write sensitive data"),
     ("orders.sensitive.delete", "purge sensitive data"),
-)  # fmt: skip
+)
 
 
 @hookimpl
@@ -41,8 +51,11 @@ def register_migrations() -> str:
 
 @hookimpl
 def register_permissions() -> list[PermissionSpec]:
-    admin = PermissionSpec("orders.admin", "every orders.* permission except orders.sensitive.*",
-                           implies=("orders.*", "!orders.sensitive.*"))  # fmt: skip
+    admin = PermissionSpec(
+        "orders.admin",
+        "every orders.* permission except orders.sensitive.*",
+        implies=("orders.*", "!orders.sensitive.*"),
+    )
     return [*(PermissionSpec(n, d) for n, d in PERMISSIONS), admin]
 
 

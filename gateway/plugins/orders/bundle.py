@@ -13,6 +13,7 @@ from gateway.plugins.orders.edits import Edits
 from gateway.plugins.orders.engine import Engine
 from gateway.plugins.orders.events import Events
 from gateway.plugins.orders.queries import Actions
+from gateway.plugins.orders.searches import Sensitive
 from gateway.plugins.orders.sensitive import Vault, fernet_key
 from gateway.plugins.orders.service import Orders
 from gateway.plugins.orders.store import Store
@@ -48,6 +49,7 @@ class Bundle:
         self.creator: Creator | None = None
         self.edits: Edits | None = None
         self.detail: Detail | None = None
+        self.sensitive: Sensitive | None = None
 
     def bind(self, gateway: Any) -> None:
         """Called at startup: the settings are known, so the vault and the services over it are built."""
@@ -60,3 +62,4 @@ class Bundle:
         self.engine.creator = self.creator
         self.edits = Edits(self.orders, self.vault, int(getattr(settings, "yaml_max_bytes", 1048576)))
         self.detail = Detail(self.orders, self.vault)
+        self.sensitive = Sensitive(self.orders, self.vault)

@@ -18,8 +18,9 @@ log = logging.getLogger("gateway.orders.steps")
 class StepFailure(Exception):
     """A step error raised by the engine itself (STEP-TYPE-ERROR, SUBWORKFLOW-ERROR, …)."""
 
-    def __init__(self, code: str, info: str | None = None, description: str | None = None,
-                 business: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, code: str, info: str | None = None, description: str | None = None, business: bool = False
+    ) -> None:
         super().__init__(code)
         self.code, self.info, self.description, self.business = code, info, description, business
 
@@ -28,8 +29,12 @@ def as_failure(exc: BaseException) -> StepFailure:
     """A StepError of any origin (duck-typed: `code` plus optional fields), else STEP-EXCEPTION."""
     code = getattr(exc, "code", None)
     if isinstance(code, str) and type(exc).__name__ in ("StepError", "StepFailure"):
-        return StepFailure(code, getattr(exc, "info", None), getattr(exc, "description", None),
-                           bool(getattr(exc, "business", False)))  # fmt: skip
+        return StepFailure(
+            code,
+            getattr(exc, "info", None),
+            getattr(exc, "description", None),
+            bool(getattr(exc, "business", False)),
+        )
     log.warning("step raised %s", type(exc).__name__, exc_info=exc)
     return StepFailure("STEP-EXCEPTION", info=type(exc).__name__)
 
@@ -89,8 +94,16 @@ class StepContext:
 
 
 def order_view(order: Mapping[str, Any], keys: Mapping[str, Any]) -> Any:
-    names = ("workflow_instanceid", "workflowid", "name", "version", "priority", "parent_workflow_instanceid",
-             "started", "client_id")  # fmt: skip
+    names = (
+        "workflow_instanceid",
+        "workflowid",
+        "name",
+        "version",
+        "priority",
+        "parent_workflow_instanceid",
+        "started",
+        "client_id",
+    )
     return SimpleNamespace(**{n: order[n] for n in names}, keys=MappingProxyType(dict(keys)))
 
 

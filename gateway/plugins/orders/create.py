@@ -13,7 +13,12 @@ from typing import Any
 
 from gateway.core import Actor, GatewayError, NotFound, Timestamp
 from gateway.plugins.orders import facts as f
-from gateway.plugins.orders.errors import DuplicateOrderKey, OrderDataError, OrderKeyError, RecordWorkflowActive
+from gateway.plugins.orders.errors import (
+    DuplicateOrderKey,
+    OrderDataError,
+    OrderKeyError,
+    RecordWorkflowActive,
+)
 from gateway.plugins.orders.ports import Workflow
 
 MAX_KEY = 4000
@@ -56,10 +61,17 @@ def parse(args: Mapping[str, Any]) -> NewOrder:
         raise OrderKeyError("orderkeys must be a JSON object")
     unique = tuple((scope, _unique(args[name], name)) for name, scope in SCOPES if args.get(name) is not None)
     return NewOrder(
-        static, external, dynamic, keys, unique, _parent(args.get("parent_workflow_instanceid")),
-        _priority(args.get("priority", 500)), _scheduled(args.get("scheduled")), _blocked(args.get("status")),
+        static,
+        external,
+        dynamic,
+        keys,
+        unique,
+        _parent(args.get("parent_workflow_instanceid")),
+        _priority(args.get("priority", 500)),
+        _scheduled(args.get("scheduled")),
+        _blocked(args.get("status")),
         _sensitive(args.get("sensitive_data")),
-    )  # fmt: skip
+    )
 
 
 def _unique(value: Any, name: str) -> dict[str, Any]:
@@ -129,7 +141,9 @@ def key_text(value: Any, name: str, truncate: bool = False) -> str:
     return text
 
 
-def key_pairs(keys: Mapping[str, Any], keylist: tuple[str, ...], truncate: bool = False) -> list[tuple[str, str]]:
+def key_pairs(
+    keys: Mapping[str, Any], keylist: tuple[str, ...], truncate: bool = False
+) -> list[tuple[str, str]]:
     """Order keys as (name, text) pairs; names must be in the workflow's keylist (§11)."""
     pairs: list[tuple[str, str]] = []
     for name, value in keys.items():
@@ -158,20 +172,39 @@ def initial(new: NewOrder, now: datetime) -> tuple[str, str | None]:
     return (f.BLOCKED, base) if new.blocked else (base, None)
 
 
-def order_values(new: NewOrder, wf: Workflow, actor: Actor | None, client_id: int, now: datetime) -> dict[str, Any]:
+def order_values(
+    new: NewOrder, wf: Workflow, actor: Actor | None, client_id: int, now: datetime
+) -> dict[str, Any]:
     status, orig = initial(new, now)
     ready = {f.READY: now, f.SCHEDULED: new.scheduled}.get(status)
     return {
-        "workflowid": wf.workflowid, "name": wf.name, "version": wf.version, "client_id": client_id,
-        "org_id": actor.org_id if actor else None, "creator_user_id": actor.user_id if actor else None,
-        "creator_name": actor.user_name if actor else None, "workflowstatus": status,
-        "workflowstatus_orig": orig, "status_sessionid": 0, "ready_at": ready, "priority": new.priority,
-        "scheduled": new.scheduled, "started": now, "modified": now,
-        "parent_workflow_instanceid": new.parent, "subworkflow": new.subworkflow, "synchronous": False,
-        "business_error": False, "note_count": 0, "warning_count": 0, "error_count": 0,
-        "external_order_instanceid": new.external_id, "staticdata": new.staticdata,
-        "dynamicdata": new.dynamicdata, "has_sensitive_data": bool(new.sensitive),
-    }  # fmt: skip
+        "workflowid": wf.workflowid,
+        "name": wf.name,
+        "version": wf.version,
+        "client_id": client_id,
+        "org_id": actor.org_id if actor else None,
+        "creator_user_id": actor.user_id if actor else None,
+        "creator_name": actor.user_name if actor else None,
+        "workflowstatus": status,
+        "workflowstatus_orig": orig,
+        "status_sessionid": 0,
+        "ready_at": ready,
+        "priority": new.priority,
+        "scheduled": new.scheduled,
+        "started": now,
+        "modified": now,
+        "parent_workflow_instanceid": new.parent,
+        "subworkflow": new.subworkflow,
+        "synchronous": False,
+        "business_error": False,
+        "note_count": 0,
+        "warning_count": 0,
+        "error_count": 0,
+        "external_order_instanceid": new.external_id,
+        "staticdata": new.staticdata,
+        "dynamicdata": new.dynamicdata,
+        "has_sensitive_data": bool(new.sensitive),
+    }
 
 
 def record_key(gateway: Any, wf: Workflow, static: Mapping[str, Any] | None, actor: Actor | None) -> str:

@@ -26,8 +26,15 @@ class Creator:
         self.vault = vault
         self.engine: Any = None
 
-    def create(self, actor: Actor | None, wf_ref: Any, args: Mapping[str, Any], *, secure: bool,
-               sync_check: bool = False) -> int:  # fmt: skip
+    def create(
+        self,
+        actor: Actor | None,
+        wf_ref: Any,
+        args: Mapping[str, Any],
+        *,
+        secure: bool,
+        sync_check: bool = False,
+    ) -> int:
         new = c.parse(args)
         if new.sensitive is not None:
             if actor is not None and not self.gateway.allowed(actor, "orders.sensitive.write"):
@@ -58,12 +65,22 @@ class Creator:
         if parent is None:
             return
         order = self.store.load(uow, parent)
-        visible = order is not None and (actor is None or actor.is_system or order["client_id"] in (0, actor.client_id))
+        visible = order is not None and (
+            actor is None or actor.is_system or order["client_id"] in (0, actor.client_id)
+        )
         if not visible:
             raise OrderDataError(f"parent order {parent} does not exist")
 
-    def insert(self, uow: Any, new: c.NewOrder, wf: Workflow, actor: Actor | None, client_id: int,
-               pairs: Sequence[tuple[str, str]], reservations: Sequence[tuple[str, str, str, str]] = ()) -> int:  # fmt: skip
+    def insert(
+        self,
+        uow: Any,
+        new: c.NewOrder,
+        wf: Workflow,
+        actor: Actor | None,
+        client_id: int,
+        pairs: Sequence[tuple[str, str]],
+        reservations: Sequence[tuple[str, str, str, str]] = (),
+    ) -> int:
         now = self.gateway.clock.now()
         values = c.order_values(new, wf, actor, client_id, now)
         order_id = self.store.insert(uow, values)
@@ -73,8 +90,14 @@ class Creator:
         order = {**values, "workflow_instanceid": order_id}
         if new.sensitive:
             self.vault.put_all(uow, order, new.sensitive)
-        self.store.audit(uow, order, "create", None, values["workflowstatus"],
-                         detail={"workflow": f"{wf.name}:{wf.version}", "keys": sorted({n for n, _ in pairs})})  # fmt: skip
+        self.store.audit(
+            uow,
+            order,
+            "create",
+            None,
+            values["workflowstatus"],
+            detail={"workflow": f"{wf.name}:{wf.version}", "keys": sorted({n for n, _ in pairs})},
+        )
         return order_id
 
     def _clash(self, actor: Actor | None, reservations: Sequence[tuple[str, str, str, str]]) -> GatewayError:
@@ -83,8 +106,11 @@ class Creator:
                 holder = self.store.holder(uow, scope, scope_value, name, value)
                 if holder is not None:
                     order = self.store.load(uow, holder)
-                    visible = order is not None and actor is not None and (
-                        actor.is_system or order["client_id"] in (0, actor.client_id))  # fmt: skip
+                    visible = (
+                        order is not None
+                        and actor is not None
+                        and (actor.is_system or order["client_id"] in (0, actor.client_id))
+                    )
                     return c.clash(scope, name, value, holder, visible)
         return c.clash("G", "?", "?", None, False)
 
@@ -96,17 +122,30 @@ class Creator:
         if options is not None:
             self.orders.registry.validate_options(wf, options)
 
-    def exec_workflow(self, actor: Actor, wf_ref: Any, args: Mapping[str, Any], *, secure: bool) -> dict[str, Any]:
+    def exec_workflow(
+        self, actor: Actor, wf_ref: Any, args: Mapping[str, Any], *, secure: bool
+    ) -> dict[str, Any]:
         bad = [n for n in ("status", "scheduled") if n in args]
         if bad:
-            raise ValidationError(f"{', '.join(bad)} not allowed with execSynchronous",
-                                  errors=[FieldError(n, "not allowed") for n in bad])  # fmt: skip
+            raise ValidationError(
+                f"{', '.join(bad)} not allowed with execSynchronous",
+                errors=[FieldError(n, "not allowed") for n in bad],
+            )
         self.gateway.check_running()
         options = args.get("options")
         if options is not None and not isinstance(options, dict):
             raise ValidationError("options must be an object", errors=[FieldError("options", "object")])
-        order_id = self.create(actor, wf_ref, {k: v for k, v in args.items() if k != "options"}, secure=secure,
-                               sync_check=True) if options is None else self._create_with(actor, wf_ref, args, secure)  # fmt: skip
+        order_id = (
+            self.create(
+                actor,
+                wf_ref,
+                {k: v for k, v in args.items() if k != "options"},
+                secure=secure,
+                sync_check=True,
+            )
+            if options is None
+            else self._create_with(actor, wf_ref, args, secure)
+        )
         return self.exec_order(actor, order_id, options or {})
 
     def _create_with(self, actor: Actor, wf_ref: Any, args: Mapping[str, Any], secure: bool) -> int:
@@ -115,7 +154,9 @@ class Creator:
         self.check_runnable(wf, args["options"])
         return self.create(actor, wf_ref, create_args, secure=secure)
 
-    def exec_order(self, actor: Actor, order_id: int, options: Mapping[str, Any], wf: str | None = None) -> dict[str, Any]:
+    def exec_order(
+        self, actor: Actor, order_id: int, options: Mapping[str, Any], wf: str | None = None
+    ) -> dict[str, Any]:
         self.gateway.check_running()
         with self.gateway.unit_of_work(actor) as uow:
             order = self.orders.target(uow, actor, order_id, wf)

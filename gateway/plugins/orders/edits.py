@@ -62,7 +62,9 @@ class Edits:
         with self._open(actor, order_id, "unlock", wf) as (uow, order):
             if order["operator_lock"] != actor.user_name:
                 owner = order["operator_lock"]
-                raise LockError(f"order {order_id} is " + (f"locked by {owner}: use breakLock" if owner else "not locked"))
+                raise LockError(
+                    f"order {order_id} is " + (f"locked by {owner}: use breakLock" if owner else "not locked")
+                )
             self._set_lock(uow, order, None, "unlock", actor.user_name, text)
         return "OK"
 
@@ -74,10 +76,14 @@ class Edits:
             self._set_lock(uow, order, None, "breakLock", actor.user_name, text or "")
         return "OK"
 
-    def _set_lock(self, uow: Any, order: Mapping[str, Any], owner: str | None, kind: str, user: str, text: str) -> None:
+    def _set_lock(
+        self, uow: Any, order: Mapping[str, Any], owner: str | None, kind: str, user: str, text: str
+    ) -> None:
         self.store.update(uow, order["workflow_instanceid"], operator_lock=owner, modified=self.orders.now())
         self.store.add_note(uow, order, user, kind, text)
-        self.store.audit(uow, order, kind, note=text, detail={"operator_lock": [order["operator_lock"], owner]})
+        self.store.audit(
+            uow, order, kind, note=text, detail={"operator_lock": [order["operator_lock"], owner]}
+        )
 
     def add_note(self, actor: Actor, order_id: int, note: Any, wf: str | None = None) -> str:
         text = _note(note)
@@ -87,7 +93,9 @@ class Edits:
 
     # --- data --------------------------------------------------------------------------------------
 
-    def set_data(self, actor: Actor, order_id: int, column: str, args: Mapping[str, Any], wf: str | None = None) -> str:
+    def set_data(
+        self, actor: Actor, order_id: int, column: str, args: Mapping[str, Any], wf: str | None = None
+    ) -> str:
         if "newdata" not in args:
             raise OrderDataError("newdata is required")
         value = args["newdata"]
@@ -126,7 +134,9 @@ class Edits:
 
     # --- keys --------------------------------------------------------------------------------------
 
-    def update_keys(self, actor: Actor, order_id: int, keys: Any, truncate: bool, wf: str | None = None) -> Any:
+    def update_keys(
+        self, actor: Actor, order_id: int, keys: Any, truncate: bool, wf: str | None = None
+    ) -> Any:
         if not isinstance(keys, dict):
             raise OrderKeyError("orderkeys must be a JSON object")
         with self._open(actor, order_id, "updateKeys", wf) as (uow, order):
@@ -147,7 +157,9 @@ class Edits:
 
     # --- sensitive data ----------------------------------------------------------------------------
 
-    def put_sensitive(self, actor: Actor, order_id: int, args: Mapping[str, Any], wf: str | None = None) -> str:
+    def put_sensitive(
+        self, actor: Actor, order_id: int, args: Mapping[str, Any], wf: str | None = None
+    ) -> str:
         skey, svalue = _skey(args)
         data = args.get("data")
         if data is not None and not isinstance(data, dict):
@@ -157,25 +169,37 @@ class Edits:
             if data is None:
                 self.vault.remove(uow, order_id, skey, svalue)
             else:
-                entry = {"data": data, "aliases": _aliases(args.get("aliases")), "meta": args.get("meta") or {}}
+                entry = {
+                    "data": data,
+                    "aliases": _aliases(args.get("aliases")),
+                    "meta": args.get("meta") or {},
+                }
                 self.vault.put(uow, order, skey, svalue, entry)
             has = self.vault.count(uow, order_id) > 0
             self.store.update(uow, order_id, has_sensitive_data=has, modified=self.orders.now())
             self.store.audit(uow, order, "sensitiveData", detail={"skey": skey, "removed": data is None})
         return "OK"
 
-    def put_yaml_sensitive(self, actor: Actor, order_id: int, args: Mapping[str, Any], wf: str | None = None) -> str:
+    def put_yaml_sensitive(
+        self, actor: Actor, order_id: int, args: Mapping[str, Any], wf: str | None = None
+    ) -> str:
         data = args.get("data")
         parsed = None
         if data is not None:
             if not isinstance(data, str):
-                raise ValidationError("data must be YAML text", errors=[FieldError("data", "must be a string")])
+                raise ValidationError(
+                    "data must be YAML text", errors=[FieldError("data", "must be a string")]
+                )
             parsed = yamlio.parse(data, self.yaml_max)
             if not isinstance(parsed, dict):
-                raise ValidationError("data must be a YAML mapping", errors=[FieldError("data", "not a mapping")])
+                raise ValidationError(
+                    "data must be a YAML mapping", errors=[FieldError("data", "not a mapping")]
+                )
         return self.put_sensitive(actor, order_id, {**args, "data": parsed}, wf)
 
-    def get_yaml_sensitive(self, actor: Actor, order_id: int, args: Mapping[str, Any], wf: str | None = None) -> Any:
+    def get_yaml_sensitive(
+        self, actor: Actor, order_id: int, args: Mapping[str, Any], wf: str | None = None
+    ) -> Any:
         skey, svalue = _skey(args)
         with self.orders.gateway.unit_of_work(actor) as uow:
             self.orders.target(uow, actor, order_id, wf)

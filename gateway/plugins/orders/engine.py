@@ -19,7 +19,7 @@ from gateway.plugins.orders import facts as f
 from gateway.plugins.orders.context import StepFailure
 from gateway.plugins.orders.create import NewOrder
 from gateway.plugins.orders.executor import Executor, Run, retry_time
-from gateway.plugins.orders.ports import WorkflowActivities, WorkflowRegistry, Workflow
+from gateway.plugins.orders.ports import Workflow, WorkflowActivities, WorkflowRegistry
 from gateway.plugins.orders.service import Orders
 from gateway.plugins.orders.store import Store
 
@@ -69,14 +69,18 @@ class Engine:
     def _runnable(self, now: Any) -> Any:
         o = self.store.t.order
         return sa.and_(
-            o.c.status_sessionid == 0, o.c.ready_at.is_not(None), o.c.ready_at <= now,
+            o.c.status_sessionid == 0,
+            o.c.ready_at.is_not(None),
+            o.c.ready_at <= now,
             o.c.workflowstatus.in_(RUNNABLE),
-        )  # fmt: skip
+        )
 
     def claim_next(self, session_id: int, node: str) -> tuple[int, Any] | None:
         o, now = self.store.t.order, self.gateway.clock.now()
         with self.gateway.unit_of_work(source="engine") as uow:
-            ids = uow.execute(sa.select(o.c.workflowid).where(self._runnable(now)).distinct().limit(50)).scalars()
+            ids = uow.execute(
+                sa.select(o.c.workflowid).where(self._runnable(now)).distinct().limit(50)
+            ).scalars()
             workflowids = [int(i) for i in ids]
         if not workflowids:
             return None
@@ -111,8 +115,14 @@ class Engine:
         stmt = o.update().where(
             o.c.workflow_instanceid == order_id, o.c.workflowstatus == status, o.c.status_sessionid == 0
         )
-        values = {"workflowstatus": f.IN_PROGRESS, "run_from": status, "status_sessionid": session_id,
-                  "ready_at": None, "modified": now, **extra}  # fmt: skip
+        values = {
+            "workflowstatus": f.IN_PROGRESS,
+            "run_from": status,
+            "status_sessionid": session_id,
+            "ready_at": None,
+            "modified": now,
+            **extra,
+        }
         if uow.execute(stmt.values(**values)).rowcount != 1:
             return False
         order = self.store.load(uow, order_id) or {}
@@ -129,16 +139,29 @@ class Engine:
                 uow.execute(s.update().where(s.c.id == self._sync_session).values(heartbeat_at=now))
                 return self._sync_session
             host, pid = socket.gethostname(), os.getpid()
-            values = {"kind": "server", "node_id": f"{host}:{pid}", "hostname": host, "pid": pid,
-                      "started": now, "heartbeat_at": now}  # fmt: skip
+            values = {
+                "kind": "server",
+                "node_id": f"{host}:{pid}",
+                "hostname": host,
+                "pid": pid,
+                "started": now,
+                "heartbeat_at": now,
+            }
             self._sync_session = int(uow.execute(s.insert().values(**values)).inserted_primary_key[0])
         return self._sync_session
 
     def run_sync(self, uow: Any, order: Mapping[str, Any], options: Mapping[str, Any] | None) -> bool:
         """Claim `order` for this process's sync session inside the caller's unit of work."""
         now = self.gateway.clock.now()
-        return self._take(uow, order["workflow_instanceid"], order["workflowstatus"], self.sync_session(), now,
-                          synchronous=True, run_options=dict(options) if options else None)  # fmt: skip
+        return self._take(
+            uow,
+            order["workflow_instanceid"],
+            order["workflowstatus"],
+            self.sync_session(),
+            now,
+            synchronous=True,
+            run_options=dict(options) if options else None,
+        )
 
     def finish_sync(self, order_id: int) -> dict[str, Any]:
         timeout = float(getattr(self.gateway.settings, "exec_sync_timeout_seconds", 50))
@@ -150,23 +173,49 @@ class Engine:
 
     # --- errors, children, answers -----------------------------------------------------------------
 
-    def apply_error(self, uow: Any, order: dict[str, Any], wf: Workflow | None, stepid: int | None, ind: int,
-                    failure: StepFailure, *, session: int) -> str:  # fmt: skip
+    def apply_error(
+        self,
+        uow: Any,
+        order: dict[str, Any],
+        wf: Workflow | None,
+        stepid: int | None,
+        ind: int,
+        failure: StepFailure,
+        *,
+        session: int,
+    ) -> str:
         """§7.3: an error instance resolved by error definitions; step and order to RETRY or ERROR."""
         options = {**((wf.options if wf else {}) or {}), **(order.get("run_options") or {})}
-        res = self.registry.resolve_error(order["workflowid"], failure.code, business=failure.business,
-                                          options=options, uow=uow)  # fmt: skip
+        res = self.registry.resolve_error(
+            order["workflowid"], failure.code, business=failure.business, options=options, uow=uow
+        )
         names = {s.stepid: s.name for s in self.registry.steps(order["workflowid"], uow=uow)}
-        self.store.add_error(uow, order, {
-            "stepid": stepid, "stepname": names.get(stepid), "ind": ind, "severity": res.severity, "retry": 1 if res.retry_flag else 0,
-            "error": failure.code, "description": failure.description or res.description, "info": failure.info,
-            "business_error": bool(res.business_flag),
-        })  # fmt: skip
+        self.store.add_error(
+            uow,
+            order,
+            {
+                "stepid": stepid,
+                "stepname": names.get(stepid),
+                "ind": ind,
+                "severity": res.severity,
+                "retry": 1 if res.retry_flag else 0,
+                "error": failure.code,
+                "description": failure.description or res.description,
+                "info": failure.info,
+                "business_error": bool(res.business_flag),
+            },
+        )
         now = self.gateway.clock.now()
         new = f.RETRY if res.retry_flag else f.ERROR
         if stepid is not None:
-            self.store.put_step(uow, order["workflow_instanceid"], stepid, ind, stepstatus=new,
-                                business_error=bool(res.business_flag and not res.retry_flag))  # fmt: skip
+            self.store.put_step(
+                uow,
+                order["workflow_instanceid"],
+                stepid,
+                ind,
+                stepstatus=new,
+                business_error=bool(res.business_flag and not res.retry_flag),
+            )
         values: dict[str, Any] = {"status_sessionid": 0, "synchronous": False, "ready_at": None}
         if res.retry_flag:
             values["retry_at"] = values["ready_at"] = retry_time(now, res.retry_delay_secs)
@@ -184,9 +233,19 @@ class Engine:
             if wf is None:
                 raise StepFailure("SUBWORKFLOW-ERROR", info=f"unknown workflow {workflow}")
             for data in datas:
-                new = NewOrder(dict(data) or {"parent": parent["workflow_instanceid"]}, None, None, {}, (),
-                               parent["workflow_instanceid"], priority if priority is not None else parent["priority"],
-                               None, False, None, subworkflow=True)  # fmt: skip
+                new = NewOrder(
+                    dict(data) or {"parent": parent["workflow_instanceid"]},
+                    None,
+                    None,
+                    {},
+                    (),
+                    parent["workflow_instanceid"],
+                    priority if priority is not None else parent["priority"],
+                    None,
+                    False,
+                    None,
+                    subworkflow=True,
+                )
                 child = self.creator.insert(uow, new, wf, None, parent["client_id"], [])
                 first = first if first is not None else child
         return first
@@ -207,8 +266,16 @@ class Engine:
         elif kids and all(k["workflowstatus"] == f.COMPLETE for k in kids):
             self.store.update(uow, parent_id, ready_at=self.gateway.clock.now())
 
-    def answer_step(self, workflow_instanceid: int, stepid: int, ind: int, outcome: Any, *,
-                    actor: Actor | None = None, uow: Any = None) -> None:  # fmt: skip
+    def answer_step(
+        self,
+        workflow_instanceid: int,
+        stepid: int,
+        ind: int,
+        outcome: Any,
+        *,
+        actor: Actor | None = None,
+        uow: Any = None,
+    ) -> None:
         """Store an answer on an ASYNC-WAITING step instance and make the order runnable (§7.4, §7.7)."""
         if uow is None:
             with self.gateway.unit_of_work(actor) as own:
@@ -216,9 +283,10 @@ class Engine:
         self.store.put_step(uow, workflow_instanceid, stepid, ind, answer=outcome, answered=True)
         o = self.store.t.order
         stmt = o.update().where(
-            o.c.workflow_instanceid == workflow_instanceid, o.c.workflowstatus == f.ASYNC_WAITING,
+            o.c.workflow_instanceid == workflow_instanceid,
+            o.c.workflowstatus == f.ASYNC_WAITING,
             o.c.status_sessionid == 0,
-        )  # fmt: skip
+        )
         uow.execute(stmt.values(ready_at=self.gateway.clock.now()))
         return None
 
@@ -228,12 +296,14 @@ class Engine:
 
     # --- service API (orders.md §7.9) --------------------------------------------------------------
 
-    def create_order(self, workflow: Any, args: Mapping[str, Any], *, actor: Actor | None = None,
-                     secure: bool = True) -> int:  # fmt: skip
+    def create_order(
+        self, workflow: Any, args: Mapping[str, Any], *, actor: Actor | None = None, secure: bool = True
+    ) -> int:
         return int(self.creator.create(actor, workflow, args, secure=secure))
 
-    def exec_sync(self, workflow_instanceid: int, options: Mapping[str, Any] | None = None, *,
-                  actor: Actor) -> dict[str, Any]:  # fmt: skip
+    def exec_sync(
+        self, workflow_instanceid: int, options: Mapping[str, Any] | None = None, *, actor: Actor
+    ) -> dict[str, Any]:
         return self.creator.exec_order(actor, workflow_instanceid, options or {})
 
     def status(self, workflow_instanceid: int, *, actor: Actor | None = None) -> str | None:

@@ -27,12 +27,18 @@ class Events:
         ev, now = self.store.t.sync_event, self.gateway.clock.now()
         try:
             with self.gateway.unit_of_work(actor) as uow:
-                exists = uow.execute(sa.select(ev.c.id).where(
-                    ev.c.client_id == actor.client_id, ev.c.type == event_type, ev.c.eventkey == str(key))).first()  # fmt: skip
+                exists = uow.execute(
+                    sa.select(ev.c.id).where(
+                        ev.c.client_id == actor.client_id, ev.c.type == event_type, ev.c.eventkey == str(key)
+                    )
+                ).first()
                 if exists is not None:
                     return False
-                uow.execute(ev.insert().values(client_id=actor.client_id, type=event_type, eventkey=str(key),
-                                               posted_at=now))  # fmt: skip
+                uow.execute(
+                    ev.insert().values(
+                        client_id=actor.client_id, type=event_type, eventkey=str(key), posted_at=now
+                    )
+                )
                 self._wake(uow, actor.client_id, event_type, str(key), now)
         except GatewayError as exc:
             if exc.type == "DUPLICATE-KEY":
@@ -46,7 +52,9 @@ class Events:
             s.c.stepstatus == f.EVENT_WAITING, s.c.event_type == event_type, s.c.event_key == key
         )
         stmt = o.update().where(
-            o.c.workflow_instanceid.in_(waiting), o.c.workflowstatus == f.EVENT_WAITING, o.c.status_sessionid == 0
+            o.c.workflow_instanceid.in_(waiting),
+            o.c.workflowstatus == f.EVENT_WAITING,
+            o.c.status_sessionid == 0,
         )
         if client_id != 0:
             stmt = stmt.where(o.c.client_id == client_id)
@@ -55,15 +63,25 @@ class Events:
     def one(self, actor: Actor, event_type: str, key: str) -> dict[str, Any]:
         ev, s, o = self.store.t.sync_event, self.store.t.step, self.store.t.order
         with self.gateway.unit_of_work(actor) as uow:
-            found = uow.execute(sa.select(ev.c.posted_at).where(
-                ev.c.client_id.in_(sorted({0, actor.client_id})), ev.c.type == event_type, ev.c.eventkey == key
-            )).first()  # fmt: skip
+            found = uow.execute(
+                sa.select(ev.c.posted_at).where(
+                    ev.c.client_id.in_(sorted({0, actor.client_id})),
+                    ev.c.type == event_type,
+                    ev.c.eventkey == key,
+                )
+            ).first()
             query = (
-                sa.select(s.c.workflow_instanceid).join(o, o.c.workflow_instanceid == s.c.workflow_instanceid)
+                sa.select(s.c.workflow_instanceid)
+                .join(o, o.c.workflow_instanceid == s.c.workflow_instanceid)
                 .where(s.c.stepstatus == f.EVENT_WAITING, s.c.event_type == event_type, s.c.event_key == key)
-            )  # fmt: skip
+            )
             if not actor.is_system:
                 query = query.where(o.c.client_id.in_(sorted({0, actor.client_id})))
             waiting = sorted({int(i) for i in uow.execute(query).scalars()})
-        return {"type": event_type, "eventkey": key, "posted": found is not None,
-                "posted_at": ts(found.posted_at) if found else None, "waiting": waiting}  # fmt: skip
+        return {
+            "type": event_type,
+            "eventkey": key,
+            "posted": found is not None,
+            "posted_at": ts(found.posted_at) if found else None,
+            "waiting": waiting,
+        }

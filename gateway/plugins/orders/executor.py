@@ -6,8 +6,8 @@ compare-and-set on that session, so an order recovered meanwhile is never writte
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,22 +21,12 @@ from gateway.plugins.orders.context import (
     step_view,
 )
 from gateway.plugins.orders.ports import Step, Workflow
+from gateway.plugins.orders.waits import HUMAN, Run, Stop, Waits
 
-HUMAN = ("approval", "userchoice", "notify")
-
-
-class Stop(Exception):
-    """The order left IN-PROGRESS (or was taken away); stop running its steps."""
+log = logging.getLogger("gateway.orders.engine")
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
-    order_id: int
-    session: int
-    deadline: float | None = None  # monotonic; None = no budget
-
-
-class Executor:
+class Executor(Waits):
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self.gateway = engine.gateway
@@ -48,9 +38,24 @@ class Executor:
             self._steps(run)
         except Stop:
             pass
+        except Exception as exc:  # a database failure between steps: the order must not stay IN-PROGRESS
+            log.warning("order %s: engine failure %s", run.order_id, type(exc).__name__, exc_info=exc)
+            self._abandon(run, exc)
         with self.gateway.unit_of_work(source="engine") as uow:
             order = self.store.load(uow, run.order_id) or {}
         return str(order.get("workflowstatus"))
+
+    def _abandon(self, run: Run, exc: Exception) -> None:
+        try:
+            with self.gateway.unit_of_work(source="engine") as uow:
+                order = self._owned(uow, run)
+                wf = self.engine.registry.find(order["workflowid"], uow=uow)
+                running = [s for s in self.store.steps(uow, run.order_id) if s["stepstatus"] == f.IN_PROGRESS]
+                stepid, ind = (running[0]["stepid"], running[0]["ind"]) if running else (None, 0)
+                failure = StepFailure("STEP-EXCEPTION", info=type(exc).__name__)
+                self.engine.apply_error(uow, order, wf, stepid, ind, failure, session=run.session)
+        except Exception:
+            log.exception("order %s stays with its session until recovery", run.order_id)
 
     def _load(self, run: Run) -> tuple[dict[str, Any], Workflow, list[Step]]:
         registry = self.engine.registry
@@ -83,7 +88,9 @@ class Executor:
     def _step(self, run: Run, wf: Workflow, step: Step) -> None:
         with self.gateway.unit_of_work(source="engine") as uow:
             order = self._owned(uow, run)
-            instances = {s["ind"]: s for s in self.store.steps(uow, run.order_id) if s["stepid"] == step.stepid}
+            instances = {
+                s["ind"]: s for s in self.store.steps(uow, run.order_id) if s["stepid"] == step.stepid
+            }
             keys = self.store.keys(uow, [run.order_id])[run.order_id]
         spec = self.engine.registry.step_function(step.function) if step.function else None
         inds = self._indexes(order, wf, step, spec, keys)
@@ -101,11 +108,19 @@ class Executor:
         try:
             elements = list(array(ctx))
         except Exception as exc:
-            self._fail(Run(order["workflow_instanceid"], order["status_sessionid"]), wf, step, 0,
-                       as_failure(exc), ctx)  # fmt: skip
+            self._fail(
+                Run(order["workflow_instanceid"], order["status_sessionid"]),
+                wf,
+                step,
+                0,
+                as_failure(exc),
+                ctx,
+            )
         return list(range(len(elements)))
 
-    def _instance(self, run: Run, wf: Workflow, step: Step, spec: Any, ind: int, inst: Any, inds: Any) -> None:
+    def _instance(
+        self, run: Run, wf: Workflow, step: Step, spec: Any, ind: int, inst: Any, inds: Any
+    ) -> None:
         status = inst["stepstatus"] if inst else None
         if status == f.ASYNC_WAITING and inst["answered"]:
             return self._answered(run, wf, step, spec, ind, inst)
@@ -117,8 +132,17 @@ class Executor:
         with self.gateway.unit_of_work(source="engine") as uow:
             order = self._owned(uow, run)
             keys = self.store.keys(uow, [run.order_id])[run.order_id]
-            self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.IN_PROGRESS, retries=retries,
-                                started=self.gateway.clock.now(), answered=False, answer=None)  # fmt: skip
+            self.store.put_step(
+                uow,
+                run.order_id,
+                step.stepid,
+                ind,
+                stepstatus=f.IN_PROGRESS,
+                retries=retries,
+                started=self.gateway.clock.now(),
+                answered=False,
+                answer=None,
+            )
         element = None
         ctx = self._ctx(order, wf, step, ind, element, retries, keys)
         if step.type in HUMAN:
@@ -133,23 +157,44 @@ class Executor:
             return self._fail(run, wf, step, ind, as_failure(exc), ctx)
         return self._outcome(run, wf, step, ind, ctx)
 
-    def _ctx(self, order: dict[str, Any], wf: Workflow, step: Step, ind: int, element: Any, retries: int,
-             keys: Mapping[str, Any]) -> StepContext:  # fmt: skip
+    def _ctx(
+        self,
+        order: dict[str, Any],
+        wf: Workflow,
+        step: Step,
+        ind: int,
+        element: Any,
+        retries: int,
+        keys: Mapping[str, Any],
+    ) -> StepContext:
         static = order["staticdata"] or {}
         options = {**(wf.options or {}), **(order.get("run_options") or {})}
         record = None
         if wf.record_table and "record-id" in static:
             record = (str(static.get("model-name", wf.record_table)), static["record-id"])
         return StepContext(
-            order=order_view(order, keys), staticdata=static, dynamicdata=dict(order["dynamicdata"] or {}),
-            options=options, step_options=dict(step.get("options") or {}), step=step_view(step), ind=ind,
-            element=element, retries=retries, record=record, gateway=self.gateway, clock=self.gateway.clock,
+            order=order_view(order, keys),
+            staticdata=static,
+            dynamicdata=dict(order["dynamicdata"] or {}),
+            options=options,
+            step_options=dict(step.get("options") or {}),
+            step=step_view(step),
+            ind=ind,
+            element=element,
+            retries=retries,
+            record=record,
+            gateway=self.gateway,
+            clock=self.gateway.clock,
             event_posted=lambda t, k: self.engine.event_posted(order["client_id"], t, k),
-        )  # fmt: skip
+        )
 
     def _owned(self, uow: Any, run: Run) -> dict[str, Any]:
         order = self.store.load(uow, run.order_id, lock=True)
-        if order is None or order["status_sessionid"] != run.session or order["workflowstatus"] != f.IN_PROGRESS:
+        if (
+            order is None
+            or order["status_sessionid"] != run.session
+            or order["workflowstatus"] != f.IN_PROGRESS
+        ):
             raise Stop
         return order
 
@@ -158,15 +203,27 @@ class Executor:
     def _save(self, uow: Any, order: dict[str, Any], ctx: StepContext | None) -> None:
         if ctx is None:
             return
-        values: dict[str, Any] = {"dynamicdata": ctx.dynamicdata or None, "modified": self.gateway.clock.now()}
+        values: dict[str, Any] = {
+            "dynamicdata": ctx.dynamicdata or None,
+            "modified": self.gateway.clock.now(),
+        }
         out = ctx.outcome
         if out.custom_status is not None:
             values["custom_status"], values["custom_status_desc"] = out.custom_status
         self.store.update(uow, order["workflow_instanceid"], **values)
         for code, info in out.warnings:
-            self.store.add_error(uow, order, {"stepid": ctx.step.stepid, "stepname": ctx.step.name,
-                                              "ind": ctx.ind, "severity": "WARNING",
-                                              "error": code, "info": info})  # fmt: skip
+            self.store.add_error(
+                uow,
+                order,
+                {
+                    "stepid": ctx.step.stepid,
+                    "stepname": ctx.step.name,
+                    "ind": ctx.ind,
+                    "severity": "WARNING",
+                    "error": code,
+                    "info": info,
+                },
+            )
 
     def _outcome(self, run: Run, wf: Workflow, step: Step, ind: int, ctx: StepContext) -> None:
         out: Outcome = ctx.outcome
@@ -175,104 +232,47 @@ class Executor:
             order = self._owned(uow, run)
             self._save(uow, order, ctx)
             if out.wait and out.wait[0] == "async":
-                self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.ASYNC_WAITING, async_key=out.wait[1])
+                self.store.put_step(
+                    uow, run.order_id, step.stepid, ind, stepstatus=f.ASYNC_WAITING, async_key=out.wait[1]
+                )
                 self._move(uow, order, f.ASYNC_WAITING, run)
             elif out.wait:
-                self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.EVENT_WAITING,
-                                    event_type=out.wait[1], event_key=out.wait[2])  # fmt: skip
+                self.store.put_step(
+                    uow,
+                    run.order_id,
+                    step.stepid,
+                    ind,
+                    stepstatus=f.EVENT_WAITING,
+                    event_type=out.wait[1],
+                    event_key=out.wait[2],
+                )
                 self._move(uow, order, f.EVENT_WAITING, run)
             elif out.children:
                 first = self.engine.start_children(uow, order, out.children)
-                self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.WAITING,
-                                    subworkflow_instanceid=first)  # fmt: skip
+                self.store.put_step(
+                    uow, run.order_id, step.stepid, ind, stepstatus=f.WAITING, subworkflow_instanceid=first
+                )
                 self._move(uow, order, f.WAITING, run)
             else:
                 self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.COMPLETE, completed=now)
                 return
         raise Stop
 
-    def _fail(self, run: Run, wf: Workflow, step: Step | None, ind: int, failure: StepFailure,
-              ctx: StepContext | None = None) -> None:  # fmt: skip
+    def _fail(
+        self,
+        run: Run,
+        wf: Workflow,
+        step: Step | None,
+        ind: int,
+        failure: StepFailure,
+        ctx: StepContext | None = None,
+    ) -> None:
         with self.gateway.unit_of_work(source="engine") as uow:
             order = self._owned(uow, run)
             self._save(uow, order, ctx)
-            self.engine.apply_error(uow, order, wf, step.stepid if step else None, ind, failure, session=run.session)
-        raise Stop
-
-    def _human(self, run: Run, wf: Workflow, step: Step, ind: int, ctx: StepContext) -> None:
-        activities = self.engine.activities
-        try:
-            with self.gateway.unit_of_work(source="engine") as uow:
-                order = self._owned(uow, run)
-                if activities is None:
-                    raise StepFailure("STEP-TYPE-ERROR", info="human steps need the workflows activities")
-                activities.open(uow, order, step.stepid, ind)
-                self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.ASYNC_WAITING)
-                self._move(uow, order, f.ASYNC_WAITING, run)
-        except Stop:
-            raise
-        except Exception as exc:
-            self._fail(run, wf, step, ind, as_failure(exc), ctx)
-        raise Stop
-
-    def _answered(self, run: Run, wf: Workflow, step: Step, spec: Any, ind: int, inst: Any) -> None:
-        answer = inst["answer"] or {}
-        with self.gateway.unit_of_work(source="engine") as uow:
-            order = self._owned(uow, run)
-            keys = self.store.keys(uow, [run.order_id])[run.order_id]
-        ctx = self._ctx(order, wf, step, ind, None, int(inst["retries"]), keys)
-        try:
-            if step.type in HUMAN:
-                if self._rejected(run, step, ind, answer, ctx):
-                    return None
-            elif isinstance(answer.get("error"), dict):
-                error = answer["error"]
-                raise StepFailure(str(error.get("code")), error.get("info"), error.get("description"))
-            elif getattr(spec, "back_end", None) is not None:
-                spec.back_end(ctx, answer)
-        except Exception as exc:
-            return self._fail(run, wf, step, ind, as_failure(exc), ctx)
-        return self._outcome(run, wf, step, ind, ctx)
-
-    def _rejected(self, run: Run, step: Step, ind: int, answer: Mapping[str, Any], ctx: StepContext) -> bool:
-        if step.type != "approval" or answer.get("outcome") != "rejected":
-            return False
-        mode = step.get("on_reject", "complete")
-        if mode == "error":
-            raise StepFailure("APPROVAL-REJECTED", business=True)
-        if mode == "continue":
-            return False
-        ctx.set_custom_status("REJECTED")
-        with self.gateway.unit_of_work(source="engine") as uow:
-            order = self._owned(uow, run)
-            self._save(uow, order, ctx)
-            now = self.gateway.clock.now()
-            self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.COMPLETE, completed=now)
-            for later in self.engine.registry.steps(order["workflowid"], uow=uow):
-                if later.seq > step.seq:
-                    self.store.put_step(uow, run.order_id, later.stepid, 0, stepstatus=f.COMPLETE, skip=True,
-                                        completed=now)  # fmt: skip
-        return True
-
-    def _event(self, run: Run, wf: Workflow, step: Step, ind: int, inst: Any) -> None:
-        with self.gateway.unit_of_work(source="engine") as uow:
-            order = self._owned(uow, run)
-            if self.store.event_posted(uow, order["client_id"], inst["event_type"], inst["event_key"]):
-                self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.COMPLETE,
-                                    completed=self.gateway.clock.now())  # fmt: skip
-                return
-            self._move(uow, order, f.EVENT_WAITING, run)
-        raise Stop
-
-    def _children_done(self, run: Run, wf: Workflow, step: Step, ind: int, inst: Any) -> None:
-        with self.gateway.unit_of_work(source="engine") as uow:
-            order = self._owned(uow, run)
-            kids = self.store.children(uow, run.order_id)
-            if kids and all(k["workflowstatus"] == f.COMPLETE for k in kids):
-                self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.COMPLETE,
-                                    completed=self.gateway.clock.now())  # fmt: skip
-                return
-            self._move(uow, order, f.WAITING, run)
+            self.engine.apply_error(
+                uow, order, wf, step.stepid if step else None, ind, failure, session=run.session
+            )
         raise Stop
 
     # --- order status ------------------------------------------------------------------------------

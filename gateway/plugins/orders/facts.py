@@ -18,9 +18,19 @@ INCOMPLETE, RETRY, ERROR, COMPLETE = "INCOMPLETE", "RETRY", "ERROR", "COMPLETE"
 CANCELED, BLOCKED = "CANCELED", "BLOCKED"
 
 STATUSES = (
-    READY, SCHEDULED, IN_PROGRESS, WAITING, ASYNC_WAITING, EVENT_WAITING,
-    INCOMPLETE, RETRY, ERROR, COMPLETE, CANCELED, BLOCKED,
-)  # fmt: skip
+    READY,
+    SCHEDULED,
+    IN_PROGRESS,
+    WAITING,
+    ASYNC_WAITING,
+    EVENT_WAITING,
+    INCOMPLETE,
+    RETRY,
+    ERROR,
+    COMPLETE,
+    CANCELED,
+    BLOCKED,
+)
 HELD = frozenset({BLOCKED, CANCELED})
 WAITS = frozenset({WAITING, ASYNC_WAITING, EVENT_WAITING})
 SKIPPABLE_STEPS = frozenset({ERROR, RETRY, EVENT_WAITING, ASYNC_WAITING})
@@ -64,12 +74,17 @@ RULES: dict[str, Rule] = {
     ),
     "execSynchronous": _rule("orders.exec_sync", (READY, SCHEDULED), e.StatusError, e.SessionError),
 }
-EDIT_RULE = _rule("orders.edit_data", tuple(s for s in STATUSES if s != IN_PROGRESS), e.WorkflowStatusError, None)
+EDIT_RULE = _rule(
+    "orders.edit_data", tuple(s for s in STATUSES if s != IN_PROGRESS), e.WorkflowStatusError, None
+)
 # actions that are never refused by status; permission only (plus the lock rules of §5.2)
 PLAIN_ACTIONS = {
-    "lock": "orders.lock", "unlock": "orders.lock", "breakLock": "orders.break_lock",
-    "notes": "orders.notes", "updateKeys": "orders.edit_data",
-}  # fmt: skip
+    "lock": "orders.lock",
+    "unlock": "orders.lock",
+    "breakLock": "orders.break_lock",
+    "notes": "orders.notes",
+    "updateKeys": "orders.edit_data",
+}
 DATA_ACTIONS = {"staticData": "orders.edit_data", "dynamicData": "orders.edit_data"}
 NOT_LOCKED = frozenset({"lock", "breakLock", "notes"})  # actions other users may run on a locked order
 

@@ -60,13 +60,23 @@ class WorkflowRegistry(Protocol):
     def steps(self, workflowid: int, *, uow: Any = None) -> list[Step]: ...
     def step_function(self, name: str) -> Any: ...
     def resolve_error(
-        self, workflowid: int, code: str, *, business: bool = False,
-        options: Mapping[str, Any] | None = None, uow: Any = None,
-    ) -> Resolution: ...  # fmt: skip
+        self,
+        workflowid: int,
+        code: str,
+        *,
+        business: bool = False,
+        options: Mapping[str, Any] | None = None,
+        uow: Any = None,
+    ) -> Resolution: ...
     def acquire_slot(
-        self, *, session_id: int, node: str, lease_seconds: int = 60,
-        workflowids: Sequence[int] | None = None, uow: Any = None,
-    ) -> Slot | None: ...  # fmt: skip
+        self,
+        *,
+        session_id: int,
+        node: str,
+        lease_seconds: int = 60,
+        workflowids: Sequence[int] | None = None,
+        uow: Any = None,
+    ) -> Slot | None: ...
     def attach_slot(self, slot: Slot, workflow_instanceid: int | None, *, uow: Any = None) -> None: ...
     def release_slot(self, slot: Slot, session_id: int, *, uow: Any = None) -> bool: ...
     def free_slots(self, session_ids: Sequence[int], *, uow: Any = None) -> int: ...

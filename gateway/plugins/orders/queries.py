@@ -19,17 +19,67 @@ from gateway.plugins.orders.store import Store, sha
 from gateway.plugins.orders.tables import OrderTables
 
 ROW_FIELDS = (
-    "workflow_instanceid", "name", "version", "workflowid", "workflowstatus", "status_sessionid", "started",
-    "completed", "modified", "parent_workflow_instanceid", "synchronous", "business_error", "operator_lock",
-    "note_count", "warning_count", "error_count", "custom_status", "custom_status_desc", "priority",
-    "scheduled", "external_order_instanceid", "client_id",
-)  # fmt: skip
-ERROR_FIELDS = ("error_instanceid", "stepid", "stepname", "ind", "error", "description", "info", "severity",
-                "created", "retry", "business_error")  # fmt: skip
-ORDER_JOINED = ("name", "version", "workflowid", "workflowstatus", "started", "completed",
-                "parent_workflow_instanceid", "custom_status", "priority", "scheduled", "custom_status_desc")  # fmt: skip
-WINDOW_ARGS = ("modified", "date", "maxmodified", "minstarted", "maxstarted", "keyname", "key", "keyvalue",
-               "workflow_instanceid", "ids")  # fmt: skip
+    "workflow_instanceid",
+    "name",
+    "version",
+    "workflowid",
+    "workflowstatus",
+    "status_sessionid",
+    "started",
+    "completed",
+    "modified",
+    "parent_workflow_instanceid",
+    "synchronous",
+    "business_error",
+    "operator_lock",
+    "note_count",
+    "warning_count",
+    "error_count",
+    "custom_status",
+    "custom_status_desc",
+    "priority",
+    "scheduled",
+    "external_order_instanceid",
+    "client_id",
+)
+ERROR_FIELDS = (
+    "error_instanceid",
+    "stepid",
+    "stepname",
+    "ind",
+    "error",
+    "description",
+    "info",
+    "severity",
+    "created",
+    "retry",
+    "business_error",
+)
+ORDER_JOINED = (
+    "name",
+    "version",
+    "workflowid",
+    "workflowstatus",
+    "started",
+    "completed",
+    "parent_workflow_instanceid",
+    "custom_status",
+    "priority",
+    "scheduled",
+    "custom_status_desc",
+)
+WINDOW_ARGS = (
+    "modified",
+    "date",
+    "maxmodified",
+    "minstarted",
+    "maxstarted",
+    "keyname",
+    "key",
+    "keyvalue",
+    "workflow_instanceid",
+    "ids",
+)
 
 
 def ts(value: Any) -> Any:
@@ -41,20 +91,47 @@ def ts(value: Any) -> Any:
 
 def entity_sets(t: OrderTables, actions: Any) -> list[EntitySetSpec]:
     o, e, n = t.order, t.error, t.note
-    errors = {**{name: e.c[name] for name in ERROR_FIELDS}, **{name: o.c[name] for name in ORDER_JOINED},
-              "workflow_instanceid": e.c.workflow_instanceid, "stepversion": o.c.version}  # fmt: skip
+    errors = {
+        **{name: e.c[name] for name in ERROR_FIELDS},
+        **{name: o.c[name] for name in ORDER_JOINED},
+        "workflow_instanceid": e.c.workflow_instanceid,
+        "stepversion": o.c.version,
+    }
     return [
-        EntitySetSpec("orders", o, {name: name for name in ROW_FIELDS}, key="workflow_instanceid",
-                      tenant_column="client_id", default_orderby="workflow_instanceid desc",
-                      computed_fields=("actions",), computed=actions, aliases="limit", plugin="orders"),
-        EntitySetSpec("order-errors", e, errors, key="error_instanceid", tenant_column="client_id",
-                      joins=((o, o.c.workflow_instanceid == e.c.workflow_instanceid),),
-                      default_orderby="error_instanceid desc", aliases="limit", plugin="orders"),
-        EntitySetSpec("order-notes", n, {k: k for k in ("note_id", "workflow_instanceid", "username", "type",
-                                                         "note", "created")},
-                      key="note_id", tenant_column="client_id", default_orderby="note_id desc", aliases="limit",
-                      plugin="orders"),
-    ]  # fmt: skip
+        EntitySetSpec(
+            "orders",
+            o,
+            {name: name for name in ROW_FIELDS},
+            key="workflow_instanceid",
+            tenant_column="client_id",
+            default_orderby="workflow_instanceid desc",
+            computed_fields=("actions",),
+            computed=actions,
+            aliases="limit",
+            plugin="orders",
+        ),
+        EntitySetSpec(
+            "order-errors",
+            e,
+            errors,
+            key="error_instanceid",
+            tenant_column="client_id",
+            joins=((o, o.c.workflow_instanceid == e.c.workflow_instanceid),),
+            default_orderby="error_instanceid desc",
+            aliases="limit",
+            plugin="orders",
+        ),
+        EntitySetSpec(
+            "order-notes",
+            n,
+            {k: k for k in ("note_id", "workflow_instanceid", "username", "type", "note", "created")},
+            key="note_id",
+            tenant_column="client_id",
+            default_orderby="note_id desc",
+            aliases="limit",
+            plugin="orders",
+        ),
+    ]
 
 
 def scope_clause(table: sa.Table, actor: Actor) -> Any:
@@ -63,7 +140,7 @@ def scope_clause(table: sa.Table, actor: Actor) -> Any:
     if policy.is_admin or "*" in policy.permissions:
         return None
     prefix = "workflows.access:"
-    names = {p[len(prefix):] for p in policy.permissions if p.startswith(prefix)}
+    names = {p[len(prefix) :] for p in policy.permissions if p.startswith(prefix)}
     if not names or "*" in names:
         return None
     return table.c.name.in_(sorted(names))
@@ -81,7 +158,9 @@ def workflow_clause(table: sa.Table, wf: str | None, registry: Any) -> Any:
     return table.c.name == found.name
 
 
-def search_clauses(t: OrderTables, args: Mapping[str, Any], now: datetime, days: int, has_filter: bool) -> list[Any]:
+def search_clauses(
+    t: OrderTables, args: Mapping[str, Any], now: datetime, days: int, has_filter: bool
+) -> list[Any]:
     o, k = t.order, t.key
     out: list[Any] = []
     statuses = args.get("status") or args.get("statuses")
@@ -101,8 +180,13 @@ def search_clauses(t: OrderTables, args: Mapping[str, Any], now: datetime, days:
         if values:
             keys = keys.where(k.c.value_sha256.in_([sha(str(v)) for v in values]))
         out.append(o.c.workflow_instanceid.in_(keys))
-    bounds = (("modified", o.c.modified, True), ("date", o.c.modified, True), ("maxmodified", o.c.modified, False),
-              ("minstarted", o.c.started, True), ("maxstarted", o.c.started, False))  # fmt: skip
+    bounds = (
+        ("modified", o.c.modified, True),
+        ("date", o.c.modified, True),
+        ("maxmodified", o.c.modified, False),
+        ("minstarted", o.c.started, True),
+        ("maxstarted", o.c.started, False),
+    )
     for name, column, lower in bounds:
         if args.get(name) is not None:
             out.append(column >= args[name] if lower else column < args[name])
@@ -130,9 +214,13 @@ class Actions:
             return cache[permission]
 
         for record in records:
-            view = f.View(record["workflowstatus"], record.get("workflowstatus_orig"),
-                          int(record.get("status_sessionid") or 0), record.get("operator_lock"),
-                          int(record["workflow_instanceid"]) in skippable)  # fmt: skip
+            view = f.View(
+                record["workflowstatus"],
+                record.get("workflowstatus_orig"),
+                int(record.get("status_sessionid") or 0),
+                record.get("operator_lock"),
+                int(record["workflow_instanceid"]) in skippable,
+            )
             record["actions"] = f.available_actions(view, actor.user_name, allowed, secure)
 
     def _skippable(self, gateway: Any, ids: list[int]) -> set[int]:

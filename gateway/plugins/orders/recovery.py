@@ -52,12 +52,16 @@ def _recover_one(engine: Any, uow: Any, order: dict[str, Any], node: str) -> Non
     wf = engine.registry.find(order["workflowid"], uow=uow)
     instances = store.steps(uow, order["workflow_instanceid"])
     running = [i for i in instances if i["stepstatus"] == f.IN_PROGRESS]
-    stepid, ind = (running[0]["stepid"], running[0]["ind"]) if running else _first_open(engine, uow, order, instances)
+    stepid, ind = (
+        (running[0]["stepid"], running[0]["ind"]) if running else _first_open(engine, uow, order, instances)
+    )
     failure = StepFailure("ORDER-RECOVERED", info=node)
     engine.apply_error(uow, order, wf, stepid, ind, failure, session=order["status_sessionid"])
 
 
-def _first_open(engine: Any, uow: Any, order: dict[str, Any], instances: list[dict[str, Any]]) -> tuple[Any, int]:
+def _first_open(
+    engine: Any, uow: Any, order: dict[str, Any], instances: list[dict[str, Any]]
+) -> tuple[Any, int]:
     done = {(i["stepid"], i["ind"]) for i in instances if i["stepstatus"] == f.COMPLETE}
     for step in engine.registry.steps(order["workflowid"], uow=uow):
         if (step.stepid, 0) not in done:
@@ -93,13 +97,28 @@ def hold(engine: Any, order_id: int, keep_status: bool = False) -> int:
             from gateway.core import NotFound
 
             raise NotFound(f"no order {order_id}")
-        values = {"kind": "worker", "node_id": "test-hold", "hostname": "test", "pid": 0, "started": now,
-                  "heartbeat_at": now}  # fmt: skip
+        values = {
+            "kind": "worker",
+            "node_id": "test-hold",
+            "hostname": "test",
+            "pid": 0,
+            "started": now,
+            "heartbeat_at": now,
+        }
         session = int(uow.execute(s.insert().values(**values)).inserted_primary_key[0])
-        held = {"status": order["workflowstatus"], "ready_at": order["ready_at"].isoformat() if order["ready_at"] else None}
+        held = {
+            "status": order["workflowstatus"],
+            "ready_at": order["ready_at"].isoformat() if order["ready_at"] else None,
+        }
         status = order["workflowstatus"] if keep_status else f.IN_PROGRESS
-        store.update(uow, order_id, status_sessionid=session, workflowstatus=status, held=held,
-                     run_from=order["workflowstatus"])  # fmt: skip
+        store.update(
+            uow,
+            order_id,
+            status_sessionid=session,
+            workflowstatus=status,
+            held=held,
+            run_from=order["workflowstatus"],
+        )
     return session
 
 
@@ -112,5 +131,11 @@ def release(engine: Any, order_id: int) -> None:
         from datetime import datetime
 
         ready = order["held"].get("ready_at")
-        store.update(uow, order_id, status_sessionid=0, workflowstatus=order["held"]["status"], held=None,
-                     ready_at=datetime.fromisoformat(ready) if ready else None)  # fmt: skip
+        store.update(
+            uow,
+            order_id,
+            status_sessionid=0,
+            workflowstatus=order["held"]["status"],
+            held=None,
+            ready_at=datetime.fromisoformat(ready) if ready else None,
+        )

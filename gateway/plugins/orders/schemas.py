@@ -152,3 +152,34 @@ class SummaryArgs(Args):
     seconds = Bool(load_default=False)
     globl = Bool(data_key="global", load_default=False)
     grouping = String()
+
+
+class SensitiveSearchArgs(Args):
+    skey = String()
+    svalue = String()
+    desc = Bool()
+    maxmodified = Timestamp()
+    maxstarted = Timestamp()
+    minstarted = Timestamp()
+    modified = Timestamp()
+    limit = Integer()
+    offset = Integer()
+    sort = String()
+    status = List(String())
+    workflow_instanceid = List(Integer())
+    workflowid = List(Integer())
+    workflowname = String()
+
+
+class PurgeArgs(Args):
+    skey = String()
+    svalue = String()
+    maxmodified = Timestamp()
+    maxstarted = Timestamp()
+    minstarted = Timestamp()
+    modified = Timestamp()
+    status = List(String())
+    workflow_instanceid = List(Integer())
+    workflowid = List(Integer())
+    workflowname = String()
+    force = Bool(load_default=False)

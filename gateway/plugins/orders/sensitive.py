@@ -43,16 +43,22 @@ class Vault:
     def _dec(self, token: str) -> Any:
         return json.loads(self.fernet.decrypt(token.encode()))
 
-    def put(self, uow: Any, order: Mapping[str, Any], skey: str, svalue: str, entry: Mapping[str, Any]) -> None:
+    def put(
+        self, uow: Any, order: Mapping[str, Any], skey: str, svalue: str, entry: Mapping[str, Any]
+    ) -> None:
         """Replace the (skey, svalue) entry of `order`."""
         self.remove(uow, order["workflow_instanceid"], skey, svalue)
         aliases = [str(a) for a in entry.get("aliases") or []]
         values = {
-            "workflow_instanceid": order["workflow_instanceid"], "client_id": order["client_id"],
-            "skey": skey, "svalue_hmac": self.mac(svalue), "svalue_enc": self._enc(svalue),
-            "data_enc": self._enc(entry.get("data") or {}), "aliases_enc": self._enc(aliases),
+            "workflow_instanceid": order["workflow_instanceid"],
+            "client_id": order["client_id"],
+            "skey": skey,
+            "svalue_hmac": self.mac(svalue),
+            "svalue_enc": self._enc(svalue),
+            "data_enc": self._enc(entry.get("data") or {}),
+            "aliases_enc": self._enc(aliases),
             "meta": dict(entry.get("meta") or {}),
-        }  # fmt: skip
+        }
         new_id = uow.execute(self.t.sensitive.insert().values(**values)).inserted_primary_key[0]
         rows = [{"sensitive_id": new_id, "alias_hmac": self.mac(a)} for a in dict.fromkeys(aliases)]
         if rows:
@@ -74,13 +80,22 @@ class Vault:
             uow.execute(s.delete().where(s.c.id.in_(ids)))
         return len(ids)
 
+    def remove_id(self, uow: Any, sensitive_id: int) -> None:
+        s, a = self.t.sensitive, self.t.sensitive_alias
+        uow.execute(a.delete().where(a.c.sensitive_id == sensitive_id))
+        uow.execute(s.delete().where(s.c.id == sensitive_id))
+
     def count(self, uow: Any, order_id: int) -> int:
         s = self.t.sensitive
         query = sa.select(sa.func.count()).select_from(s).where(s.c.workflow_instanceid == order_id)
         return int(uow.execute(query).scalar_one())
 
     def entry(self, row: Any) -> dict[str, Any]:
-        return {"aliases": self._dec(row.aliases_enc), "data": self._dec(row.data_enc), "meta": row.meta or {}}
+        return {
+            "aliases": self._dec(row.aliases_enc),
+            "data": self._dec(row.data_enc),
+            "meta": row.meta or {},
+        }
 
     def svalue(self, row: Any) -> str:
         return str(self._dec(row.svalue_enc))
@@ -96,7 +111,9 @@ class Vault:
     def all(self, uow: Any, order_id: int) -> dict[str, dict[str, Any]]:
         s = self.t.sensitive
         out: dict[str, dict[str, Any]] = {}
-        for row in uow.execute(sa.select(s).where(s.c.workflow_instanceid == order_id).order_by(s.c.id)).all():
+        for row in uow.execute(
+            sa.select(s).where(s.c.workflow_instanceid == order_id).order_by(s.c.id)
+        ).all():
             out.setdefault(row.skey, {})[self.svalue(row)] = self.entry(row)
         return out
 
@@ -114,4 +131,6 @@ class Vault:
 
     def rows(self, uow: Any, query: sa.Select[Any], order_ids: Sequence[int]) -> list[Any]:
         s = self.t.sensitive
-        return list(uow.execute(query.where(s.c.workflow_instanceid.in_(list(order_ids))).order_by(s.c.id)).all())
+        return list(
+            uow.execute(query.where(s.c.workflow_instanceid.in_(list(order_ids))).order_by(s.c.id)).all()
+        )

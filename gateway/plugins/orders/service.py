@@ -24,13 +24,22 @@ from gateway.plugins.orders.errors import (
 from gateway.plugins.orders.ports import WorkflowActivities, WorkflowRegistry
 from gateway.plugins.orders.store import Store
 
-_ZERO_QUEUES = ("queued_detached_segments", "queued_subworkflows", "queued_async_messages",
-                "queued_sync_events", "queued_async_retries", "queued_retries", "queued_fixed_retries")  # fmt: skip
+_ZERO_QUEUES = (
+    "queued_detached_segments",
+    "queued_subworkflows",
+    "queued_async_messages",
+    "queued_sync_events",
+    "queued_async_retries",
+    "queued_retries",
+    "queued_fixed_retries",
+)
 
 
 def parse_ind(value: Any) -> list[int]:
     """§5.3: a list of integers or "1,3,5-7"; anything else is 400 VALIDATION-ERROR."""
-    bad = ValidationError(f"invalid ind {value!r}", errors=[FieldError("ind", "integers or ranges like 1,3,5-7")])
+    bad = ValidationError(
+        f"invalid ind {value!r}", errors=[FieldError("ind", "integers or ranges like 1,3,5-7")]
+    )
     parts = value if isinstance(value, list) else str(value).split(",")
     out: list[int] = []
     for part in parts:
@@ -100,9 +109,9 @@ class Orders:
     def move(self, uow: Any, order: Mapping[str, Any], new: str, action: str, **values: Any) -> None:
         """CAS status change with its audit row; a lost race is 409 naming the current status."""
         if not self.store.move(uow, order, new, action, **values):
-            current = self.store.load(uow, order["workflow_instanceid"]) or {}
+            current = (self.store.load(uow, order["workflow_instanceid"]) or {}).get("workflowstatus")
             raise f.RULES.get(action, f.RULES["block"]).refused(
-                f"order {order['workflow_instanceid']} changed meanwhile; it is now {current.get('workflowstatus')}"
+                f"order {order['workflow_instanceid']} changed meanwhile; it is now {current}"
             )
         self.after_move(uow, order, new)
 
@@ -129,8 +138,13 @@ class Orders:
         if waiting and self.activities is not None:
             self.activities.abort(uow, oid)
         self.move(uow, order, f.RETRY, "retry", ready_at=now, retry_at=now, business_error=False)
-        return {"steps_updated": 0, "segments_updated": 1, "workflow_updated": True,
-                "workflow_status": f.RETRY, "cached": False}  # fmt: skip
+        return {
+            "steps_updated": 0,
+            "segments_updated": 1,
+            "workflow_updated": True,
+            "workflow_status": f.RETRY,
+            "cached": False,
+        }
 
     def _setError(self, uow: Any, order: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         old, oid = order["workflowstatus"], order["workflow_instanceid"]
@@ -139,8 +153,13 @@ class Orders:
         statuses = (f.RETRY, f.ASYNC_WAITING, f.EVENT_WAITING, f.IN_PROGRESS)
         updated = self.store.update_steps(uow, oid, statuses, stepstatus=f.ERROR)
         self.move(uow, order, f.ERROR, "setError", workflowstatus_orig=None, ready_at=None)
-        return {"steps_updated": updated, "segments_updated": 1, "workflow_status": f.ERROR, "old_status": old,
-                **{k: 0 for k in _ZERO_QUEUES}}  # fmt: skip
+        return {
+            "steps_updated": updated,
+            "segments_updated": 1,
+            "workflow_status": f.ERROR,
+            "old_status": old,
+            **{k: 0 for k in _ZERO_QUEUES},
+        }
 
     def _block(self, uow: Any, order: dict[str, Any]) -> dict[str, Any]:
         self.move(uow, order, f.BLOCKED, "block", workflowstatus_orig=order["workflowstatus"], ready_at=None)
@@ -192,9 +211,13 @@ class Orders:
         step = steps.get(stepid)
         named = [instances.get((stepid, i)) for i in ind]
         if step is None or step.type == "subworkflow" or any(n is None for n in named):
-            raise SkipStepError(f"step {stepid} cannot be skipped: not in the workflow, never started or a subworkflow")
+            raise SkipStepError(
+                f"step {stepid} cannot be skipped: not in the workflow, never started or a subworkflow"
+            )
         if any(n["stepstatus"] not in f.SKIPPABLE_STEPS for n in named if n):
-            raise StepStatusError(f"step {stepid} instances must be ERROR, RETRY, EVENT-WAITING or ASYNC-WAITING")
+            raise StepStatusError(
+                f"step {stepid} instances must be ERROR, RETRY, EVENT-WAITING or ASYNC-WAITING"
+            )
         for i in ind:
             self.store.put_step(uow, oid, stepid, i, stepstatus=f.COMPLETE, skip=True, completed=self.now())
         if self.activities is not None and step.type in ("approval", "userchoice", "notify", "async"):
@@ -211,8 +234,14 @@ class Orders:
     # --- record guard ------------------------------------------------------------------------------
 
     def retake_guard(self, uow: Any, order: Mapping[str, Any]) -> None:
-        record = next(iter(self.store.keys(uow, [order["workflow_instanceid"]])[order["workflow_instanceid"]]
-                           .get("record", [])), None)  # fmt: skip
+        record = next(
+            iter(
+                self.store.keys(uow, [order["workflow_instanceid"]])[order["workflow_instanceid"]].get(
+                    "record", []
+                )
+            ),
+            None,
+        )
         wf = self.registry.find(order["workflowid"], uow=uow)
         if record is None or wf is None or not wf.record_table:
             return

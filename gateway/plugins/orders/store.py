@@ -69,13 +69,28 @@ class Store:
         return True
 
     def audit(
-        self, uow: Any, order: Mapping[str, Any], action: str, old: str | None = None, new: str | None = None,
-        *, note: str | None = None, detail: Any = None,
-    ) -> None:  # fmt: skip
+        self,
+        uow: Any,
+        order: Mapping[str, Any],
+        action: str,
+        old: str | None = None,
+        new: str | None = None,
+        *,
+        note: str | None = None,
+        detail: Any = None,
+    ) -> None:
         self.gateway.audit(
-            uow, "order", order["workflow_instanceid"], action, old, new, note, detail,
-            plugin="orders", client_id=order["client_id"],
-        )  # fmt: skip
+            uow,
+            "order",
+            order["workflow_instanceid"],
+            action,
+            old,
+            new,
+            note,
+            detail,
+            plugin="orders",
+            client_id=order["client_id"],
+        )
 
     def children(self, uow: Any, parent_id: int) -> list[dict[str, Any]]:
         o = self.t.order
@@ -109,17 +124,23 @@ class Store:
     def reserve(self, uow: Any, scope: str, scope_value: str, name: str, value: str, order_id: int) -> None:
         uow.execute(
             self.t.unique_key.insert().values(
-                scope=scope, scope_value=scope_value, keyname=name, value=value, value_sha256=sha(value),
+                scope=scope,
+                scope_value=scope_value,
+                keyname=name,
+                value=value,
+                value_sha256=sha(value),
                 workflow_instanceid=order_id,
-            )  # fmt: skip
+            )
         )
 
     def holder(self, uow: Any, scope: str, scope_value: str, name: str, value: str) -> int | None:
         u = self.t.unique_key
         query = sa.select(u.c.workflow_instanceid).where(
-            u.c.scope == scope, u.c.scope_value == scope_value, u.c.keyname == name,
+            u.c.scope == scope,
+            u.c.scope_value == scope_value,
+            u.c.keyname == name,
             u.c.value_sha256 == sha(value),
-        )  # fmt: skip
+        )
         found = uow.execute(query).scalar()
         return int(found) if found is not None else None
 
@@ -135,13 +156,23 @@ class Store:
         return [dict(r._mapping) for r in uow.execute(query).all()]
 
     def put_step(self, uow: Any, order_id: int, stepid: int, ind: int, **values: Any) -> None:
+        # read first, then UPDATE or INSERT: an UPDATE of a missing row takes InnoDB gap locks that deadlock
+        # with concurrent inserts of other orders' step instances
         s = self.t.step
         where = (s.c.workflow_instanceid == order_id, s.c.stepid == stepid, s.c.ind == ind)
-        if uow.execute(s.update().where(*where).values(**values)).rowcount == 1:
+        if uow.execute(sa.select(s.c.ind).where(*where)).first() is not None:
+            uow.execute(s.update().where(*where).values(**values))
             return
-        base = {"stepstatus": f.IN_PROGRESS, "retries": 0, "skip": False, "business_error": False,
-                "answered": False}  # fmt: skip
-        uow.execute(s.insert().values(workflow_instanceid=order_id, stepid=stepid, ind=ind, **{**base, **values}))
+        base = {
+            "stepstatus": f.IN_PROGRESS,
+            "retries": 0,
+            "skip": False,
+            "business_error": False,
+            "answered": False,
+        }
+        uow.execute(
+            s.insert().values(workflow_instanceid=order_id, stepid=stepid, ind=ind, **{**base, **values})
+        )
 
     def update_steps(self, uow: Any, order_id: int, statuses: Iterable[str], **values: Any) -> int:
         s = self.t.step
@@ -150,10 +181,14 @@ class Store:
 
     def add_error(self, uow: Any, order: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         row = {
-            "workflow_instanceid": order["workflow_instanceid"], "client_id": order["client_id"],
-            "created": self.gateway.clock.now(), "retry": 0, "business_error": False, "severity": "MAJOR",
+            "workflow_instanceid": order["workflow_instanceid"],
+            "client_id": order["client_id"],
+            "created": self.gateway.clock.now(),
+            "retry": 0,
+            "business_error": False,
+            "severity": "MAJOR",
             **values,
-        }  # fmt: skip
+        }
         uow.execute(self.t.error.insert().values(**row))
         column = "warning_count" if row["severity"] == "WARNING" else "error_count"
         o = self.t.order
@@ -169,9 +204,13 @@ class Store:
         now = self.gateway.clock.now()
         uow.execute(
             self.t.note.insert().values(
-                workflow_instanceid=order["workflow_instanceid"], client_id=order["client_id"],
-                username=user, type=kind, note=text, created=now,
-            )  # fmt: skip
+                workflow_instanceid=order["workflow_instanceid"],
+                client_id=order["client_id"],
+                username=user,
+                type=kind,
+                note=text,
+                created=now,
+            )
         )
         o = self.t.order
         stmt = o.update().where(o.c.workflow_instanceid == order["workflow_instanceid"])
@@ -209,4 +248,6 @@ class Store:
         waiting = [s for s in self.steps(uow, oid) if s["stepstatus"] == status]
         if status == f.ASYNC_WAITING:
             return any(s["answered"] for s in waiting)
-        return any(self.event_posted(uow, order["client_id"], s["event_type"], s["event_key"]) for s in waiting)
+        return any(
+            self.event_posted(uow, order["client_id"], s["event_type"], s["event_key"]) for s in waiting
+        )

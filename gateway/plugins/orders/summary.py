@@ -28,10 +28,18 @@ class Stats:
         self.gateway = gateway
         self.store = store
 
-    def counts(self, workflowids: Sequence[int], since: datetime | None = None, *, actor: Any = None,
-               extra: Any = None) -> dict[int, dict[str, int]]:  # fmt: skip
+    def counts(
+        self,
+        workflowids: Sequence[int],
+        since: datetime | None = None,
+        *,
+        actor: Any = None,
+        extra: Any = None,
+    ) -> dict[int, dict[str, int]]:
         o = self.store.t.order
-        query = sa.select(o.c.workflowid, o.c.workflowstatus, sa.func.count()).group_by(o.c.workflowid, o.c.workflowstatus)
+        query = sa.select(o.c.workflowid, o.c.workflowstatus, sa.func.count()).group_by(
+            o.c.workflowid, o.c.workflowstatus
+        )
         if workflowids is not None:
             query = query.where(o.c.workflowid.in_(list(workflowids)))
         if since is not None:
@@ -61,8 +69,10 @@ class Stats:
             raise ArgumentError("mindate is required")
         grouping = args.get("grouping")
         if grouping is not None and grouping not in GROUPINGS:
-            raise ValidationError("grouping must be hourly, daily, monthly or yearly",
-                                  errors=[FieldError("grouping", "unknown grouping")])  # fmt: skip
+            raise ValidationError(
+                "grouping must be hourly, daily, monthly or yearly",
+                errors=[FieldError("grouping", "unknown grouping")],
+            )
         o = self.store.t.order
         query = sa.select(o).where(o.c.started >= args["mindate"], *where)
         if args.get("maxdate") is not None:
@@ -73,9 +83,13 @@ class Stats:
             rows = [dict(r._mapping) for r in uow.execute(query).all()]
         groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for row in rows:
-            ident = (None, None, None) if args.get("globl") else (row["workflowid"], row["name"], row["version"])
+            ident = (
+                (None, None, None) if args.get("globl") else (row["workflowid"], row["name"], row["version"])
+            )
             groups.setdefault((*ident, _period(row["started"], grouping)), []).append(row)
-        return [_summary(k, v, grouping, bool(args.get("seconds"))) for k, v in sorted(groups.items(), key=str)]
+        return [
+            _summary(k, v, grouping, bool(args.get("seconds"))) for k, v in sorted(groups.items(), key=str)
+        ]
 
 
 def _zero() -> dict[str, int]:
@@ -90,26 +104,36 @@ def _period(started: datetime, grouping: str | None) -> datetime | None:
     if grouping is None:
         return None
     t = _utc(started)
-    cut = {"hourly": t.replace(minute=0, second=0, microsecond=0), "daily": t.replace(hour=0, minute=0, second=0,
-           microsecond=0)}  # fmt: skip
+    cut = {
+        "hourly": t.replace(minute=0, second=0, microsecond=0),
+        "daily": t.replace(hour=0, minute=0, second=0, microsecond=0),
+    }
     if grouping in cut:
         return cut[grouping]
     month = t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return month if grouping == "monthly" else month.replace(month=1)
 
 
-def _summary(key: tuple[Any, ...], rows: list[dict[str, Any]], grouping: str | None, seconds: bool) -> dict[str, Any]:
+def _summary(
+    key: tuple[Any, ...], rows: list[dict[str, Any]], grouping: str | None, seconds: bool
+) -> dict[str, Any]:
     done = [r for r in rows if r["workflowstatus"] == f.COMPLETE and r["completed"] is not None]
     durations = [(_utc(r["completed"]) - _utc(r["started"])).total_seconds() for r in done]
-    processing = [(_utc(r["completed"]) - _utc(r["processing_started"])).total_seconds()
-                  for r in done if r["processing_started"] is not None]  # fmt: skip
+    processing = [
+        (_utc(r["completed"]) - _utc(r["processing_started"])).total_seconds()
+        for r in done
+        if r["processing_started"] is not None
+    ]
     out: dict[str, Any] = {"workflowid": key[0], "name": key[1], "version": key[2]}
     if grouping is not None:
         out["period"] = ts(key[3])
-    out.update({
-        "count": len(rows), "minstarted": ts(min(r["started"] for r in rows)),
-        "maxcompleted": ts(max((r["completed"] for r in done), default=None)),
-    })  # fmt: skip
+    out.update(
+        {
+            "count": len(rows),
+            "minstarted": ts(min(r["started"] for r in rows)),
+            "maxcompleted": ts(max((r["completed"] for r in done), default=None)),
+        }
+    )
     for label, values in (("duration", durations), ("processing", processing)):
         stats = (min(values), sum(values) / len(values), max(values)) if values else (None, None, None)
         for prefix, value in zip(("min", "avg", "max"), stats, strict=True):
@@ -140,9 +164,16 @@ def error_clauses(t: Any, args: Mapping[str, Any]) -> list[Any]:
                 out.append(column.like(escaped, escape="/"))
             else:
                 out.append(column.in_(values))
-    simple = (("stepid", e.c.stepid), ("severity", e.c.severity), ("name", e.c.stepname), ("version", o.c.version),
-              ("workflow_instanceid", e.c.workflow_instanceid), ("error_instanceid", e.c.error_instanceid),
-              ("workflowid", o.c.workflowid), ("workflowstatus", o.c.workflowstatus))  # fmt: skip
+    simple = (
+        ("stepid", e.c.stepid),
+        ("severity", e.c.severity),
+        ("name", e.c.stepname),
+        ("version", o.c.version),
+        ("workflow_instanceid", e.c.workflow_instanceid),
+        ("error_instanceid", e.c.error_instanceid),
+        ("workflowid", o.c.workflowid),
+        ("workflowstatus", o.c.workflowstatus),
+    )
     out.extend(column.in_(args[name]) for name, column in simple if args.get(name))
     if args.get("retry") is not None:
         out.append(e.c.retry == (1 if args["retry"] else 0))

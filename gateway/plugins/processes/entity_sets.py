@@ -1,8 +1,8 @@
 """List resources of the plugin over the query core (plugins.md §4): processes, versions, instances,
 schedules, files and notices.
 
-Declarations only: public field name -> column. Processes are global (tenantless; the access scope is an
-extra condition of the view); instances are tenant-owned through `client_id`.
+Declarations only: public field name -> column. Processes and versions are global (tenantless; the plugin's
+`row_scope` applies the access scope); runtime rows are tenant-owned through `client_id`.
 """
 
 from __future__ import annotations

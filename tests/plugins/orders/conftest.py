@@ -41,8 +41,9 @@ def clock() -> FixedClock:
 def app(databases: Any, app_overrides: dict[str, object], clock: FixedClock) -> Any:
     from gateway.testing import make_test_app
 
-    flask_app = make_test_app({"secret_key": SECRET, **app_overrides}, databases=databases, clock=clock,
-                              plugins=plugins())  # fmt: skip
+    flask_app = make_test_app(
+        {"secret_key": SECRET, **app_overrides}, databases=databases, clock=clock, plugins=plugins()
+    )
     seed(flask_app, flask_app.extensions["gateway"].databases)
     return flask_app
 

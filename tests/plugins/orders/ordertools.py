@@ -12,17 +12,35 @@ import gateway.plugins.workflows as workflows_plugin
 
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 OPERATOR = (
-    "orders.read", "orders.create", "orders.exec_sync", "orders.retry", "orders.block", "orders.cancel",
-    "orders.set_error", "orders.reschedule", "orders.reprioritize", "orders.skip_step", "orders.lock",
-    "orders.notes", "orders.edit_data", "orders.async", "orders.events",
-)  # fmt: skip
+    "orders.read",
+    "orders.create",
+    "orders.exec_sync",
+    "orders.retry",
+    "orders.block",
+    "orders.cancel",
+    "orders.set_error",
+    "orders.reschedule",
+    "orders.reprioritize",
+    "orders.skip_step",
+    "orders.lock",
+    "orders.notes",
+    "orders.edit_data",
+    "orders.async",
+    "orders.events",
+)
 USERS = {  # user -> (client, role name, permissions)
-    "opA": (11, "Operator", OPERATOR), "opB": (11, "Operator", OPERATOR),
-    "sup": (11, "Supervisor", ("orders.admin",)), "viewer": (11, "Viewer", ("orders.read",)),
-    "keeper": (11, "Keeper", ("orders.admin", "orders.sensitive.read", "orders.sensitive.write",
-                              "orders.sensitive.delete")),
-    "other": (12, "Other", ("orders.admin",)), "scoped": (11, "Scoped", (*OPERATOR, "workflows.access:ACC-V")),
-}  # fmt: skip
+    "opA": (11, "Operator", OPERATOR),
+    "opB": (11, "Operator", OPERATOR),
+    "sup": (11, "Supervisor", ("orders.admin",)),
+    "viewer": (11, "Viewer", ("orders.read",)),
+    "keeper": (
+        11,
+        "Keeper",
+        ("orders.admin", "orders.sensitive.read", "orders.sensitive.write", "orders.sensitive.delete"),
+    ),
+    "other": (12, "Other", ("orders.admin",)),
+    "scoped": (11, "Scoped", (*OPERATOR, "workflows.access:ACC-V")),
+}
 
 
 def _scripted(name: str, step_type: str = "normal") -> dict[str, Any]:
@@ -39,16 +57,33 @@ def acc_workflows() -> list[dict[str, Any]]:
         doc("ACC-W", "2.0", w_steps, keylist=["invoice", "customer", "ref"], option_list=["opt1"]),
         doc("ACC-V", "1.0", [_scripted("s1")], keylist=["invoice"]),
         doc("ACC-OFF", "1.0", [_scripted("s1")], keylist=["invoice"], enabled=False),
-        doc("ACC-P", "1.0", [{"name": "p1", "type": "subworkflow", "function": "builtin.subworkflow",
-                              "options": {"workflow": "ACC-W"}}, _scripted("p2")]),
+        doc(
+            "ACC-P",
+            "1.0",
+            [
+                {
+                    "name": "p1",
+                    "type": "subworkflow",
+                    "function": "builtin.subworkflow",
+                    "options": {"workflow": "ACC-W"},
+                },
+                _scripted("p2"),
+            ],
+        ),
         doc("ACC-ARR", "1.0", [{"name": "a1", "type": "normal", "function": "builtin.scripted_array"}]),
-    ]  # fmt: skip
+    ]
 
 
 def plugins() -> list[Any]:
     installed = {ep.value for ep in entry_points(group="gateway.plugins")}
-    return [p for p, name in ((workflows_plugin, "gateway.plugins.workflows"), (orders_plugin, "gateway.plugins.orders"))
-            if name not in installed]  # fmt: skip
+    return [
+        p
+        for p, name in (
+            (workflows_plugin, "gateway.plugins.workflows"),
+            (orders_plugin, "gateway.plugins.orders"),
+        )
+        if name not in installed
+    ]
 
 
 def seed(app: Any, databases: Any) -> None:
@@ -60,16 +95,24 @@ def seed(app: Any, databases: Any) -> None:
         roles: dict[tuple[int, str], int] = {}
         for user, (client, role, perms) in USERS.items():
             if (client, role) not in roles:
-                roles[(client, role)] = store.add_role(conn, state.meta, role, client_id=client, is_admin=False,
-                                                       grants=RoleGrants(permissions=perms))  # fmt: skip
+                roles[(client, role)] = store.add_role(
+                    conn,
+                    state.meta,
+                    role,
+                    client_id=client,
+                    is_admin=False,
+                    grants=RoleGrants(permissions=perms),
+                )
             user_id = store.add_user(conn, state.meta, user, None, is_service=False, now=START)
             store.assign_role(conn, state.meta, user_id, roles[(client, role)])
     bundle = state.extras["gateway.facade"].service("workflows._bundle")
     for doc in acc_workflows():
         bundle.definitions.create(doc)
-    for body in ({"error": "ACC-ERR", "description": "acceptance error", "severity": "MAJOR"},
-                 {"error": "ACC-RETRY", "description": "retried", "retry_flag": True, "retry_delay_secs": 60},
-                 {"error": "ACC-BIZ", "description": "business", "business_flag": True}):  # fmt: skip
+    for body in (
+        {"error": "ACC-ERR", "description": "acceptance error", "severity": "MAJOR"},
+        {"error": "ACC-RETRY", "description": "retried", "retry_flag": True, "retry_delay_secs": 60},
+        {"error": "ACC-BIZ", "description": "business", "business_flag": True},
+    ):
         bundle.errors.create_global(body)
 
 
@@ -86,17 +129,32 @@ class Api:
 
         if user not in self.tokens:
             if user == "admin":
-                self.tokens[user] = session_token(self.app, "GardenAdmin", client_id=11, role="GardenWorld Admin")
+                self.tokens[user] = session_token(
+                    self.app, "GardenAdmin", client_id=11, role="GardenWorld Admin"
+                )
             else:
                 client, role, _ = USERS[user]
                 self.tokens[user] = session_token(self.app, user, client_id=client, role=role)
         return bearer(self.tokens[user])
 
-    def call(self, method: str, path: str, body: Any = None, *, user: str = "opA", secure: bool = True,
-             headers: dict[str, str] | None = None) -> Any:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        user: str = "opA",
+        secure: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         base = "https://localhost" if secure else "http://localhost"
-        return self.client.open(f"/api/v1{path}", method=method, json=body, base_url=base,
-                                headers={**self.headers(user), **(headers or {})})  # fmt: skip
+        return self.client.open(
+            f"/api/v1{path}",
+            method=method,
+            json=body,
+            base_url=base,
+            headers={**self.headers(user), **(headers or {})},
+        )
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.call("GET", path, **kw)
@@ -127,8 +185,12 @@ class Api:
 
     def recipe(self, name: str) -> int:
         """The state recipes of orders.md §16.1 (on ACC-W 1.0 by opA)."""
-        scripts = {"ERROR": {"s1": "error:ACC-ERR"}, "RETRY": {"s1": "error:ACC-RETRY"},
-                   "ASYNC-WAITING": {"s2": "async"}, "EVENT-WAITING": {"s3": "event:EV:k1"}}  # fmt: skip
+        scripts = {
+            "ERROR": {"s1": "error:ACC-ERR"},
+            "RETRY": {"s1": "error:ACC-RETRY"},
+            "ASYNC-WAITING": {"s2": "async"},
+            "EVENT-WAITING": {"s3": "event:EV:k1"},
+        }
         if name in scripts:
             order_id = self.create({"staticdata": {"script": scripts[name]}})
             self.drain()
@@ -156,5 +218,8 @@ class Api:
         from gateway.plugins.orders.recovery import hold
 
         with self.app.app_context():
-            return hold(self.app.extensions["gateway"].extras["gateway.facade"].service("orders._bundle").engine,
-                        order_id, keep_status)  # fmt: skip
+            return hold(
+                self.app.extensions["gateway"].extras["gateway.facade"].service("orders._bundle").engine,
+                order_id,
+                keep_status,
+            )

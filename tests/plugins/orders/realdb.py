@@ -100,7 +100,9 @@ def _drop(backend: str, name: str) -> None:
     admin = sa.create_engine(sa.make_url(server_url(backend)), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if backend == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            conn.exec_driver_sql(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            )
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
         else:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")

@@ -15,8 +15,14 @@ def main(url: str, secret: str) -> None:
     from gateway.app import create_app
     from gateway.jobs.runner import Node
 
-    settings = {"database_url": url, "secret_key": secret, "worker_threads": 0, "lease_seconds": 3,
-                "heartbeat_seconds": 1, "worker_poll_seconds": 0.05}  # fmt: skip
+    settings = {
+        "database_url": url,
+        "secret_key": secret,
+        "worker_threads": 0,
+        "lease_seconds": 3,
+        "heartbeat_seconds": 1,
+        "worker_poll_seconds": 0.05,
+    }
     app = create_app(settings)
     gateway = app.extensions["gateway"].extras["gateway.facade"]
     node = Node(gateway, kind="worker", threads=2)

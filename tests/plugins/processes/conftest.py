@@ -57,12 +57,12 @@ def as_role(app: Any) -> Callable[[str], dict[str, Any]]:
         with state.databases.meta.begin() as conn:
             if store.find_user(conn, state.meta, "ClerkA") is not None:
                 return
-            grants = RoleGrants(read=("*",), write=("C_Order", "C_BPartner"))
-            ids = {
-                name: store.add_role(conn, state.meta, name, client_id=11, is_admin=False,
-                                     grants=RoleGrants(read=grants.read, write=grants.write, permissions=perms))
-                for name, perms in ROLES.items()
-            }  # fmt: skip
+            ids = {}
+            for name, perms in ROLES.items():
+                grants = RoleGrants(read=("*",), write=("C_Order", "C_BPartner"), permissions=perms)
+                ids[name] = store.add_role(
+                    conn, state.meta, name, client_id=11, is_admin=False, grants=grants
+                )
             for user, role in USERS.items():
                 uid = store.add_user(conn, state.meta, user, None, is_service=False, now=START)
                 store.assign_role(conn, state.meta, uid, ids[role])

@@ -29,7 +29,7 @@ def test_migrate_creates_every_core_table(engine: sa.Engine) -> None:
     assert expected <= names
     assert "gw_alembic_version" in names
     with engine.connect() as conn:
-        assert current_heads(conn) == ("0001_core",)
+        assert current_heads(conn) == ("0002_runner",)
 
 
 def _declared() -> list[str]:

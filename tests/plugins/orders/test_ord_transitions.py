@@ -7,12 +7,30 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-ACTIONS = ("retry", "setError", "block", "unblock", "cancel", "uncancel", "reschedule", "execSynchronous",
-           "setPriority", "skipStep")  # fmt: skip
-CODES = {"retry": "STATUS-ERROR", "setError": "STATUS-ERROR", "block": "BLOCK-WORKFLOW-ERROR",
-         "unblock": "BLOCK-WORKFLOW-ERROR", "cancel": "CANCEL-WORKFLOW-ERROR", "uncancel": "CANCEL-WORKFLOW-ERROR",
-         "reschedule": "WORKFLOW-STATUS-ERROR", "execSynchronous": "STATUS-ERROR",
-         "setPriority": "WORKFLOW-STATUS-ERROR", "skipStep": "STATUS-ERROR"}  # fmt: skip
+ACTIONS = (
+    "retry",
+    "setError",
+    "block",
+    "unblock",
+    "cancel",
+    "uncancel",
+    "reschedule",
+    "execSynchronous",
+    "setPriority",
+    "skipStep",
+)
+CODES = {
+    "retry": "STATUS-ERROR",
+    "setError": "STATUS-ERROR",
+    "block": "BLOCK-WORKFLOW-ERROR",
+    "unblock": "BLOCK-WORKFLOW-ERROR",
+    "cancel": "CANCEL-WORKFLOW-ERROR",
+    "uncancel": "CANCEL-WORKFLOW-ERROR",
+    "reschedule": "WORKFLOW-STATUS-ERROR",
+    "execSynchronous": "STATUS-ERROR",
+    "setPriority": "WORKFLOW-STATUS-ERROR",
+    "skipStep": "STATUS-ERROR",
+}
 X = None  # refused
 TABLE: dict[str, tuple[str | None, ...]] = {
     # retry,   setError, block,     unblock, cancel,     uncancel, reschedule, exec,     setPriority, skipStep
@@ -37,8 +55,10 @@ def _make(api: Any, app: Any, status: str) -> int:
         return int(api.recipe(status))
     order_id = api.recipe("READY")
     with app.extensions["gateway"].databases.meta.begin() as conn:
-        conn.execute(sa.text("UPDATE gw_order SET workflowstatus = 'INCOMPLETE' WHERE workflow_instanceid = :i"),
-                     {"i": order_id})  # fmt: skip
+        conn.execute(
+            sa.text("UPDATE gw_order SET workflowstatus = 'INCOMPLETE' WHERE workflow_instanceid = :i"),
+            {"i": order_id},
+        )
     return order_id
 
 
@@ -54,7 +74,9 @@ def _stepid(api: Any, order_id: int, status: str) -> int:
 def _call(api: Any, order_id: int, action: str, status: str) -> Any:
     if action == "execSynchronous":
         return api.post(f"/orders/{order_id}?action=execSynchronous", {})
-    body = {"setPriority": {"priority": 7}, "skipStep": {"stepid": _stepid(api, order_id, status)}}.get(action)
+    body = {"setPriority": {"priority": 7}, "skipStep": {"stepid": _stepid(api, order_id, status)}}.get(
+        action
+    )
     return api.put(f"/orders/{order_id}?action={action}", body)
 
 

@@ -19,8 +19,13 @@ def test_o37_retry_error(api: Any) -> None:
     order_id = api.recipe("ERROR")
     reply = _put(api, order_id, "retry")
     assert reply.status_code == 200
-    assert reply.get_json() == {"steps_updated": 0, "segments_updated": 1, "workflow_updated": True,
-                                "workflow_status": "RETRY", "cached": False}  # fmt: skip
+    assert reply.get_json() == {
+        "steps_updated": 0,
+        "segments_updated": 1,
+        "workflow_updated": True,
+        "workflow_status": "RETRY",
+        "cached": False,
+    }
     api.drain()
     doc = api.detail(order_id)
     assert doc["workflowstatus"] == "ERROR" and doc["error_count"] == 2
@@ -66,7 +71,9 @@ def test_o41_o42_retry_delay(api: Any, clock: Any) -> None:
 
 def test_o43_set_error_from_retry(api: Any) -> None:
     reply = _put(api, api.recipe("RETRY"), "setError").get_json()
-    assert reply["workflow_status"] == "ERROR" and reply["old_status"] == "RETRY" and reply["steps_updated"] == 1
+    assert (
+        reply["workflow_status"] == "ERROR" and reply["old_status"] == "RETRY" and reply["steps_updated"] == 1
+    )
     assert sum(1 for k, v in reply.items() if k.startswith("queued_") and v == 0) == 7
 
 
@@ -91,7 +98,9 @@ def test_o45_o46_waiting_parent(api: Any) -> None:
     assert parent_doc["workflowstatus"] == "ERROR"
     assert [e["error"] for e in parent_doc["ErrorInstances"]] == ["SUBWORKFLOW-ERROR"]
     assert _code(_put(api, parent, "skipStep", {"stepid": doc["StepInstances"][0]["stepid"]})) == (
-        409, "SKIP-STEP-ERROR")  # fmt: skip
+        409,
+        "SKIP-STEP-ERROR",
+    )
 
 
 def test_o47_set_error_async(api: Any) -> None:
@@ -262,8 +271,9 @@ def test_o71_o74_skip_refused(api: Any) -> None:
 
 
 def test_o73_array_skip(api: Any) -> None:
-    order_id = api.create({"staticdata": {"items": [0, 1, 2], "script": {"a1": ["ok", "error:ACC-ERR", "ok"]}}},
-                          wf="ACC-ARR")  # fmt: skip
+    order_id = api.create(
+        {"staticdata": {"items": [0, 1, 2], "script": {"a1": ["ok", "error:ACC-ERR", "ok"]}}}, wf="ACC-ARR"
+    )
     api.drain()
     assert api.status(order_id) == "ERROR"
     a1 = _s(api, order_id, "a1")["stepid"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 
@@ -32,7 +31,10 @@ def test_o29_to_o31_exec_sync(api: Any) -> None:
 def test_o32_o33_exec_refusals(api: Any) -> None:
     before = api.get("/orders", user="admin").get_json()["row-count"]
     assert _code(_exec(api, {"staticdata": {"a": 1}}, wf="ACC-OFF")) == (409, "WORKFLOW-DISABLED")
-    assert _code(_exec(api, {"staticdata": {"a": 1}, "options": {"zzz": 1}})) == (409, "WORKFLOW-OPTION-ERROR")
+    assert _code(_exec(api, {"staticdata": {"a": 1}, "options": {"zzz": 1}})) == (
+        409,
+        "WORKFLOW-OPTION-ERROR",
+    )
     assert api.get("/orders", user="admin").get_json()["row-count"] == before
     assert _exec(api, {"staticdata": {"a": 1}, "options": {"opt1": 1}}).get_json()["status"] == "COMPLETE"
     assert _code(_exec(api, {"staticdata": {"a": 1}, "status": "READY"})) == (400, "VALIDATION-ERROR")
@@ -43,13 +45,20 @@ def test_o34_o35_exec_order(api: Any) -> None:
         reply = api.post(f"/orders/{api.recipe(recipe)}?action=execSynchronous", {})
         assert reply.status_code == 200 and reply.get_json()["status"] == "COMPLETE"
     for recipe in ("ERROR", "IN-PROGRESS"):
-        assert _code(api.post(f"/orders/{api.recipe(recipe)}?action=execSynchronous", {})) == (409, "STATUS-ERROR")
+        assert _code(api.post(f"/orders/{api.recipe(recipe)}?action=execSynchronous", {})) == (
+            409,
+            "STATUS-ERROR",
+        )
 
 
 def test_o36_sync_timeout(api: Any, app: Any) -> None:
     bundle = app.extensions["gateway"].extras["gateway.facade"].service("orders._bundle")
     settings = bundle.gateway.settings
-    zero = type("S", (), {"__getattr__": lambda self, n: 0 if n == "exec_sync_timeout_seconds" else getattr(settings, n)})()
+    zero = type(
+        "S",
+        (),
+        {"__getattr__": lambda self, n: 0 if n == "exec_sync_timeout_seconds" else getattr(settings, n)},
+    )()
     bundle.engine.gateway = _Override(bundle.gateway, zero)
     reply = _exec(api, {"staticdata": {"a": 1}}).get_json()
     assert reply["status"] == "INCOMPLETE"
@@ -82,7 +91,9 @@ def test_o119_to_o124_bulk(api: Any) -> None:
     assert unknown.get_json()["results"]["999999"].startswith("RETRY-ERROR:")
     assert unknown.get_json()["results"][str(x)].startswith("STATUS-ERROR:")
     block = api.put(f"/orders?action=block&ids=999999,{x}").get_json()
-    assert block["999999"].startswith("BLOCK-WORKFLOW-ERROR:") and block[str(x)] == {"workflow_status": "BLOCKED"}
+    assert block["999999"].startswith("BLOCK-WORKFLOW-ERROR:") and block[str(x)] == {
+        "workflow_status": "BLOCKED"
+    }
     locked, free = api.recipe("ERROR"), api.recipe("ERROR")
     api.put(f"/orders/{locked}?action=lock", {"note": "n"})
     mixed = api.put(f"/orders?action=retry&ids={locked},{free}", user="opB")
@@ -97,7 +108,9 @@ def _step(api: Any, order_id: int, name: str) -> dict[str, Any]:
 def test_o125_to_o127_async(api: Any) -> None:
     order_id = api.recipe("ASYNC-WAITING")
     s2 = _step(api, order_id, "s2")["stepid"]
-    assert api.put(f"/orders/{order_id}?action=asyncResult", {"stepid": s2, "data": {"x": 1}}).get_json() == "OK"
+    assert (
+        api.put(f"/orders/{order_id}?action=asyncResult", {"stepid": s2, "data": {"x": 1}}).get_json() == "OK"
+    )
     api.drain()
     doc = api.detail(order_id)
     assert doc["workflowstatus"] == "EVENT-WAITING" or doc["workflowstatus"] == "COMPLETE"
@@ -112,7 +125,10 @@ def test_o125_to_o127_async(api: Any) -> None:
     assert _code(api.put(f"/orders/{ready}?action=asyncResult", {"stepid": s2})) == (409, "STATUS-ERROR")
     waiting = api.recipe("ASYNC-WAITING")
     s1 = _step(api, waiting, "s1")["stepid"]
-    assert _code(api.put(f"/orders/{waiting}?action=asyncResult", {"stepid": s1})) == (409, "STEP-STATUS-ERROR")
+    assert _code(api.put(f"/orders/{waiting}?action=asyncResult", {"stepid": s1})) == (
+        409,
+        "STEP-STATUS-ERROR",
+    )
 
 
 def test_o128_to_o130_events(api: Any) -> None:
@@ -134,7 +150,9 @@ def _kill(app: Any, session: int) -> None:
     state = app.extensions["gateway"]
     with state.databases.meta.begin() as conn:
         old = state.clock.now() - timedelta(seconds=2 * state.settings.lease_seconds)
-        conn.execute(sa.text("UPDATE gw_engine_session SET heartbeat_at = :t WHERE id = :i"), {"t": old, "i": session})
+        conn.execute(
+            sa.text("UPDATE gw_engine_session SET heartbeat_at = :t WHERE id = :i"), {"t": old, "i": session}
+        )
 
 
 def test_o131_recovery(api: Any, app: Any, clock: Any) -> None:
@@ -173,9 +191,15 @@ def test_o134_audit(api: Any) -> None:
     api.put(f"/orders/{order_id}?action=retry")
     events = api.detail(order_id)["AuditEvents"]
     changes = [(e["old_status"], e["new_status"], e["who"]) for e in reversed(events) if e["new_status"]]
-    assert changes == [(None, "READY", "opA"), ("READY", "IN-PROGRESS", "<engine>"),
-                       ("IN-PROGRESS", "ERROR", "<engine>"), ("ERROR", "RETRY", "opA")]  # fmt: skip
-    rows = api.get("/audit?$filter=resource eq 'order' and action eq 'retry'", user="admin").get_json()["records"]
+    assert changes == [
+        (None, "READY", "opA"),
+        ("READY", "IN-PROGRESS", "<engine>"),
+        ("IN-PROGRESS", "ERROR", "<engine>"),
+        ("ERROR", "RETRY", "opA"),
+    ]
+    rows = api.get("/audit?$filter=resource eq 'order' and action eq 'retry'", user="admin").get_json()[
+        "records"
+    ]
     assert [(r["old_state"], r["new_state"], r["user_name"]) for r in rows] == [("ERROR", "RETRY", "opA")]
 
 
@@ -184,4 +208,6 @@ def test_o135_viewer(api: Any) -> None:
     for action in ("", "?action=notes", "?action=listErrors", "?action=yamlStaticData"):
         assert api.get(f"/orders/{order_id}{action}", user="viewer").status_code == 200
     assert _code(api.put(f"/orders/{order_id}?action=lock", {"note": "n"}, user="viewer")) == (
-        403, "AUTHORIZATION-ERROR")  # fmt: skip
+        403,
+        "AUTHORIZATION-ERROR",
+    )

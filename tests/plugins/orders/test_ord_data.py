@@ -94,21 +94,31 @@ def test_o90_to_o94_yaml(api: Any) -> None:
     assert _code(_put(api, order_id, "yamlDynamicData", {"newdata": "7"})) == (409, "DYNAMIC-DATA-ERROR")
 
 
-SENSITIVE = {"skey": "tax_id", "svalue": "123", "data": {"n": "x"}, "aliases": ["abc"],
-             "meta": {"PURPOSE": "billing"}}  # fmt: skip
+SENSITIVE = {
+    "skey": "tax_id",
+    "svalue": "123",
+    "data": {"n": "x"},
+    "aliases": ["abc"],
+    "meta": {"PURPOSE": "billing"},
+}
 
 
 def test_o95_to_o99_sensitive(api: Any, app: Any) -> None:
     order_id = api.recipe("READY")
     assert _put(api, order_id, "sensitiveData", SENSITIVE, user="keeper").get_json() == "OK"
     assert _code(_put(api, order_id, "sensitiveData", SENSITIVE, user="keeper", secure=False)) == (
-        409, "SENSITIVE-DATA-ERROR")  # fmt: skip
+        409,
+        "SENSITIVE-DATA-ERROR",
+    )
     no_skey = {k: v for k, v in SENSITIVE.items() if k != "skey"}
     assert _code(_put(api, order_id, "sensitiveData", no_skey, user="keeper")) == (400, "VALIDATION-ERROR")
     assert _put(api, order_id, "sensitiveData", SENSITIVE, user="opA").status_code == 403
     doc = api.detail(order_id, user="keeper")
-    assert doc["sensitive_data"]["tax_id"]["123"] == {"aliases": ["abc"], "data": {"n": "x"},
-                                                      "meta": {"PURPOSE": "billing"}}  # fmt: skip
+    assert doc["sensitive_data"]["tax_id"]["123"] == {
+        "aliases": ["abc"],
+        "data": {"n": "x"},
+        "meta": {"PURPOSE": "billing"},
+    }
     insecure = api.detail(order_id, user="keeper", secure=False)
     assert "sensitive_data" not in insecure and insecure["has_sensitive_data"] is True
     assert "sensitive_data" not in api.detail(order_id, user="opA")

@@ -49,7 +49,9 @@ def test_o5_scheduled(api: Any) -> None:
     assert later["workflowstatus"] == "SCHEDULED"
     past = api.detail(api.create({"staticdata": {"a": 1}, "scheduled": "2026-01-15T11:00:00Z"}))
     assert past["workflowstatus"] == "READY" and past["scheduled"] == "2026-01-15T11:00:00Z"
-    held = api.detail(api.create({"staticdata": {"a": 1}, "status": "BLOCKED", "scheduled": "2026-01-15T13:00:00Z"}))
+    held = api.detail(
+        api.create({"staticdata": {"a": 1}, "status": "BLOCKED", "scheduled": "2026-01-15T13:00:00Z"})
+    )
     assert held["workflowstatus"] == "BLOCKED" and held["workflowstatus_orig"] == "SCHEDULED"
 
 
@@ -61,7 +63,9 @@ def test_o6_priority(api: Any) -> None:
 
 
 def test_o7_keys(api: Any) -> None:
-    doc = api.detail(api.create({"staticdata": {"a": 1}, "orderkeys": {"invoice": ["A", "B"], "customer": "C"}}))
+    doc = api.detail(
+        api.create({"staticdata": {"a": 1}, "orderkeys": {"invoice": ["A", "B"], "customer": "C"}})
+    )
     assert doc["keys"] == {"invoice": ["A", "B"], "customer": ["C"]}
 
 
@@ -72,7 +76,9 @@ def test_o8_bad_keys(api: Any, keys: Any) -> None:
 
 
 def _unique(api: Any, wf: str, arg: str, value: str, user: str = "opA") -> Any:
-    return api.post(f"/workflows/{wf}?action=createOrder", {"staticdata": {"a": 1}, arg: {"invoice": value}}, user=user)
+    return api.post(
+        f"/workflows/{wf}?action=createOrder", {"staticdata": {"a": 1}, arg: {"invoice": value}}, user=user
+    )
 
 
 def test_o9_o14_workflow_unique_key(api: Any) -> None:
@@ -111,7 +117,9 @@ def test_o12_o13_o16_o17_global_scope(api: Any) -> None:
 
 @pytest.mark.parametrize("value", [{"nope": "x"}, {"invoice": ["a"]}])
 def test_o15_bad_unique_keys(api: Any, value: Any) -> None:
-    reply = api.post("/workflows/ACC-W?action=createOrder", {"staticdata": {"a": 1}, "global_unique_key": value})
+    reply = api.post(
+        "/workflows/ACC-W?action=createOrder", {"staticdata": {"a": 1}, "global_unique_key": value}
+    )
     assert reply.status_code == 400 and reply.get_json()["type"] == "ORDER-KEY-ERROR"
 
 
@@ -130,7 +138,9 @@ def test_o19_o20_sensitive_on_create(api: Any) -> None:
 
 
 def test_o22_parent(api: Any) -> None:
-    bad = api.post("/workflows/ACC-W?action=createOrder", {"staticdata": {"a": 1}, "parent_workflow_instanceid": 999999})
+    bad = api.post(
+        "/workflows/ACC-W?action=createOrder", {"staticdata": {"a": 1}, "parent_workflow_instanceid": 999999}
+    )
     assert bad.status_code == 400 and bad.get_json()["type"] == "ORDER-DATA-ERROR"
     parent = api.create()
     child = api.create({"staticdata": {"a": 1}, "parent_workflow_instanceid": parent})
