@@ -47,6 +47,7 @@ class DialectTraits:
     interleaved_cursors: bool = True  # other statements may run while a server-side cursor is open
     session_scoped_timeout: bool = False  # timeout_statement sets the session value (not SET LOCAL)
     session_timeout_statement: Callable[[int], str | None] = lambda _ms: None  # run once per new connection
+    array_binds: bool = False  # lists bind as one array parameter (`= ANY(:p)`): stable SQL text
 
 
 def _sqlite_connect(dbapi_connection: Any) -> None:
@@ -170,6 +171,7 @@ _TRAITS = {
         _classify_pg,
         _pg_timeout,
         session_timeout_statement=_pg_session_timeout,
+        array_binds=True,
     ),
     "mysql": DialectTraits(
         "mysql", False, True, True, _noop_connect, _classify_my, _my_timeout, False, True, _my_timeout

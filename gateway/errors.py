@@ -363,7 +363,9 @@ def all_error_classes() -> list[type[GatewayError]]:
 def markdown_table(package: str = __name__) -> str:
     """The README error table of the core codes, or of one plugin package's codes."""
     rows, seen = ["| Status | `type` | Title |", "|---|---|---|"], set()
-    mine = [c for c in all_error_classes() if c.__module__ == package or c.__module__.startswith(package + ".")]
+    mine = [
+        c for c in all_error_classes() if c.__module__ == package or c.__module__.startswith(package + ".")
+    ]
     for cls in sorted(mine, key=lambda c: (c.status, c.type)):
         if cls.type not in seen:
             seen.add(cls.type)
@@ -376,5 +378,7 @@ if __name__ == "__main__":
     import sys
 
     target = sys.argv[1] if len(sys.argv) > 1 else __name__
-    importlib.import_module(target if target == __name__ else f"{target}.errors")  # plugins: <plugin>/errors.py
+    importlib.import_module(
+        target if target == __name__ else f"{target}.errors"
+    )  # plugins: <plugin>/errors.py
     print(markdown_table(target))

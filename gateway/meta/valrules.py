@@ -21,6 +21,8 @@ class ValRule:
 def find_rule(source: ConnectionSource, table: sa.Table, ident: str, client_id: int) -> ValRule | None:
     """The active rule of this client (or of client 0) named, numbered or uid'd `ident`; None otherwise."""
     c = table.c
+    if "\x00" in ident:  # no stored name holds NUL, and PostgreSQL refuses it as a parameter
+        return None
     if ident.isascii() and ident.isdigit() and len(ident) <= 18:
         match = c.id == int(ident)
     else:

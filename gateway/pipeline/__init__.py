@@ -145,7 +145,8 @@ def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) ->
 
 def _build(req: ApiRequest, ctx: PlanContext) -> Planned:
     plan = _plan(req, ctx)
-    return plan, build_statements(plan, etag=req.action is not Action.LIST), tuple(ctx.bindings)
+    built = build_statements(plan, etag=req.action is not Action.LIST, array_binds=ctx.traits.array_binds)
+    return plan, built, tuple(ctx.bindings)
 
 
 def _params(req: ApiRequest, ctx: PlanContext, plan: ReadPlan, bindings: tuple[Any, ...]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ against a private in-memory SQLite table so that `$filter` means exactly what it
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -59,6 +60,34 @@ def make_list_engine() -> sa.Engine:
     engine = sa.create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
     sa.event.listen(engine, "connect", lambda conn, _rec: _sqlite_connect(conn))
     return engine
+
+
+class ListStore:
+    """One app's private list database; its single connection is used by one request at a time."""
+
+    def __init__(self) -> None:
+        self.engine = make_list_engine()
+        self.lock = threading.Lock()
+
+    def query(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        kinds: Mapping[str, Kind],
+        args: Mapping[str, str],
+        *,
+        limits: Limits,
+        now: datetime,
+    ) -> tuple[list[dict[str, Any]], int]:
+        with self.lock:
+            return query_list(self.engine, rows, kinds, args, limits=limits, now=now)
+
+
+def list_store(extras: dict[str, Any]) -> ListStore:
+    """The app's ListStore (kept in GatewayState.extras, created on first use)."""
+    store = extras.get("list_store")
+    if store is None:
+        store = extras.setdefault("list_store", ListStore())
+    return store  # type: ignore[no-any-return]
 
 
 def query_list(

@@ -7,7 +7,6 @@ evaluated by `pipeline.listing`); this module only pages and wraps. No I/O on th
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,13 +16,13 @@ from filter_grammar import FilterError
 from filter_grammar.resolve import Kind
 from gateway.actor import Actor
 from gateway.errors import PagingError
-from gateway.pipeline.listing import make_list_engine, query_list
+from gateway.pipeline.listing import list_store
+from gateway.pipeline.plan.context import limits_of
 from gateway.pipeline.request import collect_options
 from gateway.state import GatewayState
 from gateway.web.edge import json_response
 
 _OPTIONS = frozenset({"$filter", "$orderby", "$top", "$skip"})
-_lock = threading.Lock()
 
 
 def list_response(
@@ -39,15 +38,13 @@ def list_response(
     top = int(args.get("$top") or 0)
     size = min(top, cap) if top and cap else (top or cap)
     skip = int(args.get("$skip") or 0)
-    engine = state.extras.get("list_engine") or state.extras.setdefault("list_engine", make_list_engine())
     query = dict(args) | {"$top": str(size), "$skip": str(skip)}
     lowered = {name.lower(): kind for name, kind in kinds.items()}
     flat = [{name.lower(): _flat(value) for name, value in row.items()} for row in rows]
     try:
-        with _lock:
-            page, total = query_list(
-                engine, flat, lowered, query, limits=_limits(state, actor), now=state.clock.now()
-            )
+        page, total = list_store(state.extras).query(
+            flat, lowered, query, limits=_limits(state, actor), now=state.clock.now()
+        )
     except FilterError as exc:
         exc.parameter = "$filter"  # type: ignore[attr-defined]
         raise
@@ -69,10 +66,7 @@ def _restore(record: Mapping[str, Any], kinds: Mapping[str, Kind]) -> dict[str, 
 
 
 def _limits(state: GatewayState, actor: Actor) -> Any:
-    from gateway.pipeline.plan.context import PlanContext
-
-    settings = state.runtime.for_client(actor.client_id)
-    return PlanContext(state.catalog.current(), actor, settings, None, state.clock.now()).limits  # type: ignore[arg-type]
+    return limits_of(state.runtime.for_client(actor.client_id))
 
 
 def _envelope(page: list[dict[str, Any]], total: int, size: int, skip: int) -> Response:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 from filter_grammar import FilterError
 from filter_grammar.resolve import Kind
 from gateway.actor import Actor
 from gateway.errors import PagingError
 from gateway.meta.registry import model_ids
-from gateway.pipeline.listing import make_list_engine, query_list
+from gateway.pipeline.listing import list_store
+from gateway.pipeline.plan.context import limits_of
 from gateway.pipeline.request import collect_options
 from gateway.pipeline.types import HttpResult, RawRequest
 from gateway.state import GatewayState
@@ -17,7 +16,6 @@ from gateway.state import GatewayState
 _FIELDS = {"id": Kind.INTEGER, "uid": Kind.STRING, "model-name": Kind.STRING, "name": Kind.STRING,
            "description": Kind.STRING}  # fmt: skip
 _OPTIONS = frozenset({"$filter", "$orderby", "$top", "$skip"})
-_lock = threading.Lock()
 
 
 def list_models(raw: RawRequest, actor: Actor, state: GatewayState) -> HttpResult:
@@ -32,16 +30,12 @@ def list_models(raw: RawRequest, actor: Actor, state: GatewayState) -> HttpResul
          "description": es.comment or None}
         for es in readable
     ]  # fmt: skip
-    engine = state.extras.get("list_engine")
-    if engine is None:
-        engine = state.extras.setdefault("list_engine", make_list_engine())
     settings = state.runtime.for_client(actor.client_id)
-    from gateway.pipeline.plan.context import PlanContext
-
-    limits = PlanContext(state.catalog.current(), actor, settings, None, state.clock.now()).limits  # type: ignore[arg-type]
+    limits = limits_of(settings)
     try:
-        with _lock:
-            matched, total = query_list(engine, rows, _FIELDS, args, limits=limits, now=state.clock.now())
+        matched, total = list_store(state.extras).query(
+            rows, _FIELDS, args, limits=limits, now=state.clock.now()
+        )
     except FilterError as exc:
         exc.parameter = "$filter"  # type: ignore[attr-defined]
         raise

@@ -27,6 +27,18 @@ from gateway.pipeline.plan.access import Purpose, require_column, table_ref
 from gateway.settings import Settings
 
 
+def limits_of(s: Settings) -> Limits:
+    """The query-language limits of the runtime settings (filter-grammar.md §14)."""
+    return Limits(
+        max_length=s.rest_max_filter_length,
+        max_nodes=s.rest_max_filter_nodes,
+        max_depth=s.rest_max_filter_depth,
+        max_in_items=s.rest_max_in_items,
+        max_path_depth=s.rest_max_path_depth,
+        max_expand_depth=s.rest_max_expand_depth,
+    )
+
+
 @dataclass(slots=True)
 class PlanContext:
     """Per-request planning inputs. `counter` names aliases and bind parameters uniquely."""
@@ -46,14 +58,7 @@ class PlanContext:
 
     @property
     def limits(self) -> Limits:
-        s = self.settings
-        return Limits(
-            max_length=s.rest_max_filter_length,
-            max_nodes=s.rest_max_filter_nodes,
-            max_depth=s.rest_max_filter_depth,
-            max_in_items=s.rest_max_in_items,
-            max_path_depth=s.rest_max_path_depth,
-        )
+        return limits_of(self.settings)
 
     def compile_options(self, prefix: str, context: dict[str, object] | None = None) -> CompileOptions:
         return CompileOptions(

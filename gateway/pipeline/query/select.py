@@ -86,21 +86,32 @@ class Built:
     expands: tuple[BuiltExpand, ...]
 
 
-def build_statements(plan: ReadPlan, *, etag: bool = False) -> Built:
+def build_statements(plan: ReadPlan, *, etag: bool = False, array_binds: bool = False) -> Built:
+    """`array_binds` (DialectTraits): parent keys as one array bind (`= ANY(:keys)`), so the expand
+    statement's text does not change with the page and the driver can prepare it."""
     layout = layout_of(plan, etag=etag)
-    return Built(main_select(plan, layout), layout, count_select(plan), _build_expands(plan, "gw_keys"))
+    expands = _build_expands(plan, "gw_keys", array_binds)
+    return Built(main_select(plan, layout), layout, count_select(plan), expands)
 
 
-def _build_expands(plan: ReadPlan, prefix: str) -> tuple[BuiltExpand, ...]:
+def _build_expands(plan: ReadPlan, prefix: str, arrays: bool) -> tuple[BuiltExpand, ...]:
     built = []
     for i, expand in enumerate(plan.expands):
         param = f"{prefix}_{i}"
         if expand.is_child:
-            stmt, layout = child_select(expand.target, expand.link, param)
+            stmt, layout = child_select(expand.target, expand.link, param, arrays)
         else:
-            stmt, layout = master_select(expand.target, param)
-        built.append(BuiltExpand(expand.key, stmt, layout, param, _build_expands(expand.target, param)))
+            stmt, layout = master_select(expand.target, param, arrays)
+        built.append(
+            BuiltExpand(expand.key, stmt, layout, param, _build_expands(expand.target, param, arrays))
+        )
     return tuple(built)
+
+
+def keys_clause(column: ColumnElement[Any], param: str, arrays: bool) -> ColumnElement[bool]:
+    if arrays:
+        return column == sa.any_(sa.bindparam(param, type_=sa.ARRAY(column.type)))
+    return column.in_(sa.bindparam(param, expanding=True))
 
 
 def count_select(plan: ReadPlan) -> sa.Select[Any]:
@@ -112,11 +123,13 @@ def count_select(plan: ReadPlan) -> sa.Select[Any]:
     return stmt.where(*plan.where) if plan.where else stmt
 
 
-def child_select(plan: ReadPlan, link: str, keys_param: str) -> tuple[sa.Select[Any], Layout]:
+def child_select(
+    plan: ReadPlan, link: str, keys_param: str, arrays: bool = False
+) -> tuple[sa.Select[Any], Layout]:
     """Children of every parent of the page in one statement; per-parent $top/$skip by ROW_NUMBER."""
     link_col = plan.alias.c[link]
     layout = layout_of(plan, link=link_col)
-    where = (*plan.where, link_col.in_(sa.bindparam(keys_param, expanding=True)))
+    where = (*plan.where, keys_clause(link_col, keys_param, arrays))
     if not plan.page.size and not plan.page.skip:
         stmt = sa.select(*(raw(c) for c in layout.columns)).select_from(plan.from_).where(*where)
         return stmt.order_by(*plan.order), layout
@@ -131,10 +144,10 @@ def child_select(plan: ReadPlan, link: str, keys_param: str) -> tuple[sa.Select[
     return stmt, layout
 
 
-def master_select(plan: ReadPlan, keys_param: str) -> tuple[sa.Select[Any], Layout]:
+def master_select(plan: ReadPlan, keys_param: str, arrays: bool = False) -> tuple[sa.Select[Any], Layout]:
     """The referenced records of every FK value of the page in one statement."""
     assert plan.key_column is not None
     layout = layout_of(plan, link=plan.key_column)
-    where = (*plan.where, plan.key_column.in_(sa.bindparam(keys_param, expanding=True)))
+    where = (*plan.where, keys_clause(plan.key_column, keys_param, arrays))
     stmt = sa.select(*(raw(c) for c in layout.columns)).select_from(plan.from_).where(*where)
     return stmt, layout

@@ -127,6 +127,9 @@ def _identifier(row: tuple[Any, ...], ident_at: tuple[int, ...], raw: Any) -> st
     """Identifier text of the referenced row; null when that row is missing or invisible."""
     if not ident_at or row[ident_at[0]] is None:
         return None
+    if len(ident_at) == 2:  # the usual single identifier column: no list, no join
+        value = row[ident_at[1]]
+        return _text(raw) if value is None or value == "" else _text(value)
     parts = [_text(row[i]) for i in ident_at[1:] if row[i] is not None]
     text = "_".join(p for p in parts if p != "")
     return text if text else _text(raw)

@@ -18,7 +18,8 @@ from gateway.core import Actor, GatewayError
 from gateway.plugins.orders import facts as f
 from gateway.plugins.orders.context import StepFailure
 from gateway.plugins.orders.create import NewOrder
-from gateway.plugins.orders.executor import Executor, Run, retry_time
+from gateway.plugins.orders.executor import Executor, retry_time
+from gateway.plugins.orders.waits import Run
 from gateway.plugins.orders.ports import Workflow, WorkflowActivities, WorkflowRegistry
 from gateway.plugins.orders.service import Orders
 from gateway.plugins.orders.store import Store

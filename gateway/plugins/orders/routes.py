@@ -66,6 +66,13 @@ def _order_actions(rule: str) -> list[Action]:
         ),
         Action(rule, "POST", "notes", add_note, "orders.notes", note),
         Action(rule, "GET", "notes", list_notes, "orders.read", s.NotesListArgs),
+    ]
+    return out + _data_actions(rule)
+
+
+def _data_actions(rule: str) -> list[Action]:
+    """Data, YAML, sensitive-data, key, error and async actions of one order."""
+    return [
         Action(
             rule,
             "PUT",
@@ -100,6 +107,12 @@ def _order_actions(rule: str) -> list[Action]:
             "orders.edit_data",
             s.DataArgs,
         ),
+    ] + _sensitive_actions(rule)
+
+
+def _sensitive_actions(rule: str) -> list[Action]:
+    """Sensitive-data, key, error and async actions of one order."""
+    return [
         Action(
             rule,
             "PUT",
@@ -135,7 +148,6 @@ def _order_actions(rule: str) -> list[Action]:
         Action(rule, "GET", "listErrors", list_errors, "orders.read", s.ErrorSearchArgs),
         Action(rule, "PUT", "asyncResult", async_result, "orders.async", s.AsyncArgs),
     ]
-    return out
 
 
 def actions() -> list[Action]:

@@ -31,6 +31,13 @@ class Waits:
     engine: Any
     gateway: Any
     store: Any
+    # supplied by Executor
+    _owned: Any
+    _move: Any
+    _fail: Any
+    _ctx: Any
+    _outcome: Any
+    _save: Any
 
     def _human(self, run: Run, wf: Workflow, step: Step, ind: int, ctx: StepContext) -> None:
         activities = self.engine.activities
@@ -64,8 +71,8 @@ class Waits:
             elif getattr(spec, "back_end", None) is not None:
                 spec.back_end(ctx, answer)
         except Exception as exc:
-            return self._fail(run, wf, step, ind, as_failure(exc), ctx)
-        return self._outcome(run, wf, step, ind, ctx)
+            self._fail(run, wf, step, ind, as_failure(exc), ctx)
+        self._outcome(run, wf, step, ind, ctx)
 
     def _rejected(self, run: Run, step: Step, ind: int, answer: Mapping[str, Any], ctx: StepContext) -> bool:
         if step.type != "approval" or answer.get("outcome") != "rejected":

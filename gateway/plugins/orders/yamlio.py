@@ -15,7 +15,7 @@ from gateway.plugins.orders.errors import YamlParserError
 MAX_ALIASES = 100
 
 
-class _CountingLoader(yaml.SafeLoader):
+class _CountingLoader(yaml.SafeLoader):  # type: ignore[misc]
     """SafeLoader that refuses documents with more than MAX_ALIASES aliases (billion-laughs guard)."""
 
     aliases_seen = 0
