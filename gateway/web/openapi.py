@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Response, request, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 from marshmallow import Schema, fields
 
 from gateway import __version__
@@ -21,6 +21,7 @@ from gateway.auth import current_actor
 from gateway.catalog.model import ColumnKind, EntitySet
 from gateway.errors import GatewayError
 from gateway.web.edge import state
+from gateway.web.openapi_plugins import plugin_paths
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 _OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$expand", "$count", "$format")
@@ -69,6 +70,8 @@ class LoginSchema(Schema):
 def openapi_json() -> Response:
     actor = _optional_actor()
     spec = build_spec(actor, state().catalog.current().listed() if actor is not None else ())
+    for path, operations in plugin_paths(current_app, _errors()).items():
+        spec["paths"].setdefault(path, {}).update(operations)
     return Response(orjson.dumps(spec), content_type="application/json")
 
 

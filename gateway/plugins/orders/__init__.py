@@ -67,7 +67,7 @@ def register_services() -> dict[str, Any]:
 
 @hookimpl
 def register_entity_sets(catalog: Any) -> list[Any]:
-    return entity_sets(TABLES, _Actions())
+    return entity_sets(TABLES, _Actions(), _Waiting())
 
 
 @hookimpl
@@ -101,3 +101,12 @@ class _Actions:
         from gateway import core
 
         core.gateway().service("orders._bundle").actions(records, actor)
+
+
+class _Waiting:
+    """The computed fields of sync-event records, resolved per call through the app's bundle."""
+
+    def __call__(self, records: list[dict[str, Any]], actor: Any) -> None:
+        from gateway import core
+
+        core.gateway().service("orders._bundle").waiting(records, actor)

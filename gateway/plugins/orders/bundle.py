@@ -11,7 +11,7 @@ from gateway.plugins.orders.creator import Creator
 from gateway.plugins.orders.detail import Detail
 from gateway.plugins.orders.edits import Edits
 from gateway.plugins.orders.engine import Engine
-from gateway.plugins.orders.events import Events
+from gateway.plugins.orders.events import Events, Waiting
 from gateway.plugins.orders.queries import Actions
 from gateway.plugins.orders.searches import Sensitive
 from gateway.plugins.orders.sensitive import Vault, fernet_key
@@ -43,6 +43,7 @@ class Bundle:
         self.orders = Orders(self.gateway, self.store)
         self.actions = Actions(self.store)
         self.events = Events(self.gateway, self.store)
+        self.waiting = Waiting(self.store)
         self.stats = Stats(self.gateway, self.store)
         self.engine = Engine(self.gateway, self.store, self.orders, None)
         self.vault: Vault | None = None

@@ -127,7 +127,7 @@ def _sensitive(value: Any) -> dict[str, Any] | None:
     )
     if not ok:
         raise OrderDataError("sensitive_data must be {skey: {svalue: {data: {...}, aliases, meta}}}")
-    return value
+    return dict(value)
 
 
 def key_text(value: Any, name: str, truncate: bool = False) -> str:

@@ -14,15 +14,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.core import Actor, GatewayError
+from gateway.core import Actor
 from gateway.plugins.orders import facts as f
 from gateway.plugins.orders.context import StepFailure
 from gateway.plugins.orders.create import NewOrder
 from gateway.plugins.orders.executor import Executor, retry_time
-from gateway.plugins.orders.waits import Run
 from gateway.plugins.orders.ports import Workflow, WorkflowActivities, WorkflowRegistry
 from gateway.plugins.orders.service import Orders
 from gateway.plugins.orders.store import Store
+from gateway.plugins.orders.waits import Run
 
 RUNNABLE = (f.READY, f.SCHEDULED, f.RETRY, f.INCOMPLETE, f.WAITING, f.ASYNC_WAITING, f.EVENT_WAITING)
 _BATCH = 25
@@ -196,7 +196,7 @@ class Engine:
             order,
             {
                 "stepid": stepid,
-                "stepname": names.get(stepid),
+                "stepname": names.get(stepid) if stepid is not None else None,
                 "ind": ind,
                 "severity": res.severity,
                 "retry": 1 if res.retry_flag else 0,
@@ -305,16 +305,10 @@ class Engine:
     def exec_sync(
         self, workflow_instanceid: int, options: Mapping[str, Any] | None = None, *, actor: Actor
     ) -> dict[str, Any]:
-        return self.creator.exec_order(actor, workflow_instanceid, options or {})
+        result: dict[str, Any] = self.creator.exec_order(actor, workflow_instanceid, options or {})
+        return result
 
     def status(self, workflow_instanceid: int, *, actor: Actor | None = None) -> str | None:
         with self.gateway.unit_of_work(actor, source="engine") as uow:
             order = self.store.load(uow, workflow_instanceid)
         return None if order is None else str(order["workflowstatus"])
-
-
-def safe(fn: Any, *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except GatewayError:
-        return None

@@ -85,3 +85,29 @@ class Events:
             "posted_at": ts(found.posted_at) if found else None,
             "waiting": waiting,
         }
+
+
+class Waiting:
+    """Computed `posted`/`waiting` fields of sync-event records: how many orders wait for each event."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self, records: list[dict[str, Any]], actor: Any) -> None:
+        from gateway import core
+
+        s, o = self.store.t.step, self.store.t.order
+        query = (
+            sa.select(s.c.event_type, s.c.event_key, sa.func.count())
+            .join(o, o.c.workflow_instanceid == s.c.workflow_instanceid)
+            .where(s.c.stepstatus == f.EVENT_WAITING, o.c.workflowstatus == f.EVENT_WAITING)
+            .group_by(s.c.event_type, s.c.event_key)
+        )
+        if not actor.is_system:
+            query = query.where(o.c.client_id.in_(sorted({0, actor.client_id})))
+        with core.gateway().unit_of_work(actor) as uow:
+            rows: list[Any] = list(uow.execute(query).all())
+        counts = {(r[0], r[1]): int(r[2]) for r in rows}
+        for record in records:
+            record["posted"] = True
+            record["waiting"] = counts.get((record["type"], record["eventkey"]), 0)

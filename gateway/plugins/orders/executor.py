@@ -196,7 +196,7 @@ class Executor(Waits):
             or order["workflowstatus"] != f.IN_PROGRESS
         ):
             raise Stop
-        return order
+        return dict(order)
 
     # --- outcomes ----------------------------------------------------------------------------------
 

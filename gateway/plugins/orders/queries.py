@@ -89,7 +89,7 @@ def ts(value: Any) -> Any:
     return value
 
 
-def entity_sets(t: OrderTables, actions: Any) -> list[EntitySetSpec]:
+def entity_sets(t: OrderTables, actions: Any, waiting: Any) -> list[EntitySetSpec]:
     o, e, n = t.order, t.error, t.note
     errors = {
         **{name: e.c[name] for name in ERROR_FIELDS},
@@ -128,6 +128,18 @@ def entity_sets(t: OrderTables, actions: Any) -> list[EntitySetSpec]:
             key="note_id",
             tenant_column="client_id",
             default_orderby="note_id desc",
+            aliases="limit",
+            plugin="orders",
+        ),
+        EntitySetSpec(
+            "sync-events",
+            t.sync_event,
+            {"type": "type", "eventkey": "eventkey", "posted_at": "posted_at"},
+            key="eventkey",
+            tenant_column="client_id",
+            default_orderby="posted_at desc",
+            computed_fields=("posted", "waiting"),
+            computed=waiting,
             aliases="limit",
             plugin="orders",
         ),

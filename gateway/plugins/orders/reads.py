@@ -130,6 +130,10 @@ def post_event(args: dict[str, Any], actor: Actor, event_type: str, eventkey: st
     return bool(bundle().events.post(actor, event_type, key))
 
 
+def list_events(args: dict[str, Any], actor: Actor) -> Any:
+    return core.gateway().list("sync-events", None, actor)
+
+
 def get_event(args: dict[str, Any], actor: Actor, event_type: str, eventkey: str) -> Any:
     return bundle().events.one(actor, event_type, eventkey)
 

@@ -24,6 +24,7 @@ from gateway.plugins.orders.reads import (
     detail,
     get_event,
     list_errors,
+    list_events,
     list_orders,
     overview,
     post_event,
@@ -179,6 +180,7 @@ def actions() -> list[Action]:
         Action(events, "PUT", "post", post_event, "orders.events", s.EventArgs),
         Action(f"{events}/<eventkey>", "PUT", "post", post_event, "orders.events"),
         Action(f"{events}/<eventkey>", "GET", None, get_event, "orders.read"),
+        Action("/api/v1/sync-events", "GET", None, list_events, "orders.read", s.NotesListArgs),
         Action("/api/v1/_test/orders/<int:order_id>", "PUT", "hold", test_hold, None, s.HoldArgs),
         Action("/api/v1/_test/orders/<int:order_id>", "PUT", "release", test_release, None),
     ]

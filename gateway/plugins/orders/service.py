@@ -85,10 +85,10 @@ class Orders:
 
     def on_workflow(self, order: Mapping[str, Any], wf: str, uow: Any = None) -> bool:
         if str(wf).isdigit():
-            return int(wf) == order["workflowid"]
+            return bool(int(wf) == order["workflowid"])
         if ":" in str(wf):
-            return str(wf) == f"{order['name']}:{order['version']}"
-        return str(wf) == order["name"]
+            return bool(str(wf) == f"{order['name']}:{order['version']}")
+        return bool(str(wf) == order["name"])
 
     def check_lock(self, order: Mapping[str, Any], actor: Actor, action: str) -> None:
         if f.lock_blocks(action, order["operator_lock"], actor.user_name):

@@ -228,7 +228,8 @@ class Store:
     def ready_at(self, uow: Any, order: Mapping[str, Any], status: str, now: datetime) -> datetime | None:
         """§7.1: when an order in `status` becomes runnable (None = not runnable by itself)."""
         if status == f.READY:
-            return order["started"]
+            started: datetime = order["started"]
+            return started
         if status == f.SCHEDULED:
             return order["scheduled"] or now
         if status == f.RETRY:

@@ -101,7 +101,7 @@ def seed(app: Any, databases: Any) -> None:
                     role,
                     client_id=client,
                     is_admin=False,
-                    grants=RoleGrants(permissions=perms),
+                    grants=RoleGrants(permissions=perms, read=("c_bpartner",)),
                 )
             user_id = store.add_user(conn, state.meta, user, None, is_service=False, now=START)
             store.assign_role(conn, state.meta, user_id, roles[(client, role)])
