@@ -42,8 +42,13 @@ class EngineSource:
     def connect(self) -> AbstractContextManager[Connection]:
         return self.engine.connect()
 
-    def begin(self) -> AbstractContextManager[Connection]:
-        return self.engine.begin()
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        # gw_write: SQLite opens this transaction with BEGIN IMMEDIATE (see _sqlite_transactions)
+        with self.engine.connect() as conn:
+            conn.execution_options(gw_write=True)
+            with conn.begin():
+                yield conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +95,25 @@ def make_engine(
         options.setdefault("max_overflow", max_overflow)
     engine = sa.create_engine(sa_url, **options)
     traits = traits_for(engine.dialect)
+    if traits.name == "sqlite":
+        _sqlite_transactions(engine)
     sa.event.listen(engine, "connect", _on_connect(traits, statement_timeout_ms))
     return engine
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """Real transactions on SQLite: pysqlite would only BEGIN before DML, so a SELECT ... then UPDATE
+    (the If-Match check) ran its SELECT outside the transaction. Write transactions take the write lock
+    up front (BEGIN IMMEDIATE), so two concurrent updates cannot both pass the ETag check."""
+
+    def no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    def begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("gw_write") else "BEGIN")
+
+    sa.event.listen(engine, "connect", no_implicit_begin)
+    sa.event.listen(engine, "begin", begin)
 
 
 def _on_connect(traits: DialectTraits, timeout_ms: int) -> Callable[[Any, Any], None]:

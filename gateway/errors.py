@@ -377,8 +377,9 @@ if __name__ == "__main__":
     import importlib
     import sys
 
-    target = sys.argv[1] if len(sys.argv) > 1 else __name__
-    importlib.import_module(
-        target if target == __name__ else f"{target}.errors"
-    )  # plugins: <plugin>/errors.py
-    print(markdown_table(target))
+    # run as __main__: use the imported module, whose classes are the ones plugins subclass
+    real = importlib.import_module("gateway.errors")
+    target = sys.argv[1] if len(sys.argv) > 1 else "gateway.errors"
+    if target != "gateway.errors":
+        importlib.import_module(f"{target}.errors")  # a plugin's codes live in <plugin>/errors.py
+    print(real.markdown_table(target))

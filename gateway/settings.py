@@ -155,6 +155,10 @@ class Settings:
     scheduler_tick_seconds: int
     smtp_url: str
     smtp_from: str
+    exec_sync_timeout_seconds: float
+    order_search_default_days: int
+    yaml_max_bytes: int
+    sensitive_data_key: str
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
