@@ -71,7 +71,7 @@ class Backend:
 
 
 def _worker() -> str:
-    """Unique per test process, so concurrent runs (xdist workers, several checkouts) never share a database."""
+    """Unique per test process: concurrent runs (xdist workers, several checkouts) never share a database."""
     return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 

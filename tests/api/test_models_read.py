@@ -310,7 +310,9 @@ def test_statement_cache_serves_every_tenant_and_literal(app, client, login_as) 
     path = "/api/v1/models/c_bpartner?$filter=AD_Client_ID eq {}&$top=1&$skip={}"
     before = (cache.hits, cache.misses)
     assert client.get(path.format(11, 0), headers=garden).get_json()["row-count"] > 0
-    assert client.get(path.format(11, 0), headers=seed).get_json()["row-count"] == 0  # same shape, other tenant
+    assert (
+        client.get(path.format(11, 0), headers=seed).get_json()["row-count"] == 0
+    )  # same shape, other tenant
     assert client.get(path.format(12, 0), headers=seed).get_json()["row-count"] > 0  # other literal
     page2 = client.get(path.format(12, 1), headers=seed).get_json()
     assert page2["skip-records"] == 1

@@ -121,7 +121,9 @@ def test_openapi_lists_every_plugin_action_and_route(app, client) -> None:  # ty
     spec = client.get("/api/v1/openapi.json").get_json()
     validate(spec)
     methods = ("get", "post", "put", "patch", "delete")
-    operations = {op.get("operationId") for path in spec["paths"].values() for m, op in path.items() if m in methods}
+    operations = {
+        op.get("operationId", "") for path in spec["paths"].values() for m, op in path.items() if m in methods
+    }
     registry = app.extensions["gateway"].extras["gateway.registry"]
     for (_rule, method, name), action in registry.actions.items():
         if name is not None:

@@ -12,7 +12,8 @@ def app_overrides() -> dict[str, object]:
 
 def test_streamed_list_equals_buffered(client, login_as) -> None:  # type: ignore[no-untyped-def]
     headers = login_as("GardenAdmin")
-    query = "/api/v1/models/c_order?$filter=GrandTotal gt 10&$expand=C_OrderLine($select=Line)&$orderby=DocumentNo"
+    query = "/api/v1/models/c_order?$filter=GrandTotal gt 10"
+    query += "&$expand=C_OrderLine($select=Line)&$orderby=DocumentNo"
     streamed = client.get(query, headers=headers)
     assert streamed.status_code == 200 and streamed.is_streamed
     body = streamed.get_json()
@@ -31,7 +32,9 @@ def test_streamed_without_count(client, login_as) -> None:  # type: ignore[no-un
 
 
 def test_streamed_csv(client, login_as) -> None:  # type: ignore[no-untyped-def]
-    reply = client.get("/api/v1/models/c_order?$format=csv&$select=DocumentNo", headers=login_as("GardenAdmin"))
+    reply = client.get(
+        "/api/v1/models/c_order?$format=csv&$select=DocumentNo", headers=login_as("GardenAdmin")
+    )
     assert reply.status_code == 200 and reply.mimetype == "text/csv" and reply.is_streamed
     lines = reply.get_data(as_text=True).strip().splitlines()
     total = client.get("/api/v1/models/c_order?$count=true&$top=1", headers=login_as("GardenAdmin"))

@@ -80,7 +80,7 @@ def test_readme_nginx_block_is_the_tested_config() -> None:
 
 
 def test_readme_lists_every_plugin_error_code() -> None:
-    """Each built-in plugin has its error table in the README (`python -m gateway.errors gateway.plugins.X`)."""
+    """Each built-in plugin has its error table in the README (`python -m gateway.errors <package>`)."""
     import importlib
     from importlib.metadata import entry_points
 
