@@ -282,6 +282,11 @@ class Engine:
             with self.gateway.unit_of_work(actor) as own:
                 return self.answer_step(workflow_instanceid, stepid, ind, outcome, actor=actor, uow=own)
         self.store.put_step(uow, workflow_instanceid, stepid, ind, answer=outcome, answered=True)
+        if isinstance(outcome, Mapping) and outcome.get("message"):  # activity messages become notes (§9)
+            order = self.store.load(uow, workflow_instanceid)
+            text = f"[{outcome.get('action') or outcome.get('outcome')}] {outcome['message']}"
+            if order is not None:
+                self.store.add_note(uow, order, str(outcome.get("user") or "<engine>"), "activity", text)
         o = self.store.t.order
         stmt = o.update().where(
             o.c.workflow_instanceid == workflow_instanceid,

@@ -63,6 +63,7 @@ class Waits:
         ctx = self._ctx(order, wf, step, ind, None, int(inst["retries"]), keys)
         try:
             if step.type in HUMAN:
+                _keep_answer(ctx, step.name, answer)
                 if self._rejected(run, step, ind, answer, ctx):
                     return None
             elif isinstance(answer.get("error"), dict):
@@ -127,3 +128,11 @@ class Waits:
                 return
             self._move(uow, order, f.WAITING, run)
         raise Stop
+
+
+def _keep_answer(ctx: StepContext, step_name: str, answer: Mapping[str, Any]) -> None:
+    """`dynamicdata.activities.<step>` = the human answer (workflows.md §5.4), saved with the step."""
+    kept = {k: answer.get(k) for k in ("outcome", "user", "message", "at")}
+    if "value" in answer:
+        kept["value"] = answer["value"]
+    ctx.dynamicdata.setdefault("activities", {})[step_name] = kept

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gateway.actor import Actor, RolePolicy
 from gateway.core import GatewayError, NotFound
 from gateway.plugins.workflows.access import in_scope
 from gateway.plugins.workflows.activitystore import OPEN, ActivityStore
@@ -80,7 +81,7 @@ class Activities:
         if workflow is None or table is None:
             raise StepError("WORKFLOW-RECORD-ERROR", info="the workflow has no record table")
         key = data.get("record-id")
-        record = self.gateway.get(table.model_name, key, actor) or {}
+        record = self.gateway.get(table.model_name, key, actor or engine_actor(order)) or {}
         owner, role = self._assignee(step, record, table, order)
         values = {
             "client_id": order.get("client_id", 0), "org_id": order.get("org_id"),
@@ -248,6 +249,14 @@ class Activities:
         if with_value:
             reply["value"] = value
         return reply
+
+
+def engine_actor(order: Mapping[str, Any]) -> Actor:
+    """The engine reading the record for the order in its client: background dispatch has no request
+    actor to fall back on, and the order's client (not a user's grants) bounds what it may see."""
+    client_id, org_id = int(order.get("client_id") or 0), int(order.get("org_id") or 0)
+    policy = RolePolicy(role_id=0, role_name="<engine>", client_id=client_id, is_admin=True)
+    return Actor(0, "<engine>", client_id, 0, org_id, policy)
 
 
 def _answering(actor: Any, table: str) -> Any:

@@ -126,7 +126,8 @@ def test_two_workers_one_killed(backend_name: str, tmp_path: Path) -> None:
             {"error": "ORDER-RECOVERED", "description": "re-run", "retry_flag": True, "retry_delay_secs": 0}
         )
         api = Api(app)
-        ids = [api.create({"staticdata": {"script": {"s1": "sleep:0.2"}}}, wf="MP") for _ in range(ORDERS)]
+        # a step long enough that the worker is still inside it when the kill lands (the check below polls)
+        ids = [api.create({"staticdata": {"script": {"s1": "sleep:1.0"}}}, wf="MP") for _ in range(ORDERS)]
         meta = app.extensions["gateway"].databases.meta.engine
         workers = [_spawn(url), _spawn(url)]
         try:
