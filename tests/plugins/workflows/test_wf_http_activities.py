@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from conftest import DOC_APPROVAL
+from wftools import DOC_APPROVAL
 
 W = "/api/v1/workflow"
 

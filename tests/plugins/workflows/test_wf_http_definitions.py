@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import DOC_APPROVAL, sync_doc
+from wftools import DOC_APPROVAL, sync_doc
 
 WF = "/api/v1/workflows"
 

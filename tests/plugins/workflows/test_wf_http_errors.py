@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import sync_doc
+from wftools import sync_doc
 
 E = "/api/v1/errors"
 WF = "/api/v1/workflows"

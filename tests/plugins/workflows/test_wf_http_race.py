@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import DOC_APPROVAL, SECRET, acc_doc_table, seed_accounts
+from wftools import DOC_APPROVAL, SECRET, acc_doc_table, seed_accounts
 
 import gateway.plugins.workflows as workflows_plugin
 from gateway.db import make_databases, make_engine
