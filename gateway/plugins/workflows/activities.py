@@ -171,7 +171,7 @@ class Activities:
             now = self.gateway.clock.now()
             if not self.store.complete(uow, row.id, now, outcome, None if stored is None else str(stored)):
                 raise NodeStateError(f"node {row.id} was answered meanwhile")
-            self._write_record(actor, row, values)
+            self._write_record(uow, actor, row, values, answer.action)
             self.store.add_history(uow, row.id, history_action, answer.message, now, _user(actor))
             self.gateway.audit(uow, "activity", str(row.id), answer.action, OPEN, "CC", note=answer.message)
             result = {"outcome": outcome, "user": actor.user_name, "message": answer.message,
@@ -198,7 +198,8 @@ class Activities:
             return {row.node_column: stored}, stored
         return {}, None
 
-    def _write_record(self, actor: Any, row: Any, values: Mapping[str, Any]) -> None:
+    def _write_record(self, uow: Uow, actor: Any, row: Any, values: Mapping[str, Any], action: str) -> None:
+        """One UPDATE through the models pipeline and its audit row (workflows.md §5.4)."""
         if not values:
             return
         key = int(row.record_id) if row.record_id is not None else row.record_key
@@ -206,6 +207,8 @@ class Activities:
             self.gateway.update(row.table_name, key, dict(values), _answering(actor, row.table_name))
         except GatewayError as exc:  # the core's reason is kept; nothing else changed (uow rolls back)
             raise NodeRecordError(f"record {row.table_name}/{key}: {exc.detail}") from exc
+        detail = {"columns": sorted(values)}  # names only: values may be sensitive
+        self.gateway.audit(uow, "record", f"{row.table_name}/{key}", action, detail=detail)
 
     def _answer_step(self, actor: Any, uow: Uow, row: Any, outcome: dict[str, Any]) -> None:
         engine = self.gateway.service("orders.engine", required=False)

@@ -146,6 +146,8 @@ def test_a28_approval_over_c_order_writes_through_the_models_layer(env: Env) -> 
     assert after["DocStatus"] == "CO"
     changed = {k for k in before if before[k] != after[k]}
     assert changed <= {"DocStatus", "Updated", "UpdatedBy", "@etag", "etag"}, changed
+    audit = env.ok("GET", f"/audit?$filter=resource eq 'record' and resource_id eq 'c_order/{key}'")
+    assert [(r["action"], r["user_name"]) for r in audit["records"]] == [("approve", "ann")]
     env.drain()
     assert env.order(order)["workflowstatus"] == "COMPLETE"
 
