@@ -76,6 +76,13 @@ def register_steps() -> list[Any]:
 
 
 @hookimpl
+def register_processes() -> list[Any]:
+    from gateway.plugins.workflows.process import workflow_start
+
+    return [workflow_start]
+
+
+@hookimpl
 def register_services() -> dict[str, Any]:
     bundle = Bundle()
     return {"workflows.registry": bundle.registry, "workflows.activities": bundle.activities,

@@ -169,3 +169,14 @@ def test_a30_unresolvable_responsible_fails_the_order(env: Env) -> None:
     detail = env.order(order)
     assert detail["workflowstatus"] == "ERROR"
     assert [e["error"] for e in detail["ErrorInstances"]] == ["WORKFLOW-RESPONSIBLE-ERROR"]
+
+
+def test_workflow_started_from_a_process_button(env: Env) -> None:
+    """The issue's "starting a workflow on a record ... from processes": the WorkflowStart process."""
+    body = {"model-name": "acc_doc", "record-id": 2, "Workflow": "DOC-APPROVAL"}
+    result = env.ok("POST", "/processes/workflowstart", body)
+    assert result["isError"] is False, result
+    assert result["summary"].endswith("ASYNC-WAITING")
+    assert [r["node-name"] for r in env.inbox("ann")] == ["approve"]
+    again = env.ok("POST", "/processes/workflowstart", body)
+    assert again["isError"] is True and "RECORD-WORKFLOW-ACTIVE" in again["summary"]
