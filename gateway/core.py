@@ -17,6 +17,7 @@ Plugins import `gateway.core` and nothing else from `gateway` (architecture.md �
   `.model_name_of(table_id)`, `.reset_caches(table, record)`, `.hook_results(hook)`.
 - `core.current_actor()`, `core.raw_request()` (the current request for `Gateway.list`),
   `core.is_secure_request()` (plugins.md §11), `core.Reply` (an HTTP result with status and headers).
+- The step-author API (workflows.md §3): `step`, `StepSpec`, `StepContext`, `StepError`.
 - The process-author API (processes.md §2): `process_handler`, `Param`, `ProcessContext`, `ProcessError`,
   `ParameterError`, `ProcessResult`, `ProcessHandler`.
 - Clocks (`Clock`, `SystemClock`, `FixedClock`), the error classes and the argument fields (`Args`,
@@ -61,6 +62,7 @@ from gateway.hooks.processes import (
     process_handler,
 )
 from gateway.hooks.specs import hookimpl
+from gateway.hooks.steps import StepContext, StepError, StepSpec, step
 from gateway.hooks.types import (
     Action,
     EntitySetSpec,
@@ -144,8 +146,12 @@ __all__ = [
     "Reply",
     "RowScope",
     "ShutdownInProgress",
+    "StepContext",
+    "StepError",
+    "StepSpec",
     "String",
     "SystemClock",
+    "step",
     "Timestamp",
     "Unavailable",
     "UnitOfWork",
