@@ -13,6 +13,7 @@ from flask import Flask, current_app, g
 
 from gateway.actor import Actor
 from gateway.auth import apitokens, routes, service, tokens
+from gateway.auth.verified import VerifiedTokens
 from gateway.errors import AuthenticationError, AuthScopeError
 from gateway.meta.migrate import ensure_secret
 
@@ -49,7 +50,8 @@ def current_actor() -> Actor:
 def _authenticate(state: GatewayState, token: str) -> Actor:
     if token.startswith("gwt_"):
         return apitokens.authenticate(state, token)
-    claims = tokens.decode(token)
+    cache: VerifiedTokens = state.extras.setdefault("auth.verified", VerifiedTokens())
+    claims = cache.claims(token, tokens.decode)
     if claims.get("type") != "access":
         raise AuthenticationError("Invalid token type")
     if claims.get("scope") != "session":

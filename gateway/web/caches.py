@@ -56,6 +56,7 @@ def reset_caches() -> Response:
         st.runtime.clear()
         count += len(st.extras.pop("auth.policies", {}) or {})
         count += len(st.extras.pop("auth.sessions", {}) or {})
+        count += len(st.extras.pop("auth.verified", ()) or ())
     else:
         count += 1
     return json_response({"entriesReset": count})
