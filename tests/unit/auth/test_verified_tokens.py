@@ -1,4 +1,4 @@
-"""The verified-token cache: one decode per token while unexpired; expiry and other texts go to the decoder."""
+"""The verified-token cache: one decode per token while unexpired; expiry goes back to the decoder."""
 
 from __future__ import annotations
 
