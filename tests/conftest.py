@@ -15,15 +15,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from dbtools import ENV_URLS, create_database, drop_database, server_url
 
 from gateway.db import Databases, SavepointSource, make_engine
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
-DEFAULT_URLS = {
-    "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-    "mariadb": "mysql+pymysql://root@127.0.0.1:3306/test",
-}
-ENV_URLS = {"postgresql": "GATEWAY_TEST_POSTGRES_URL", "mariadb": "GATEWAY_TEST_MARIADB_URL"}
 DEMO_PASSWORDS = {
     "SuperUser": "System",
     "GardenAdmin": "GardenAdmin",
@@ -31,10 +27,6 @@ DEMO_PASSWORDS = {
     "SeedAdmin": "SeedAdmin",
     "Reader": "Reader",
 }
-
-
-def server_url(name: str) -> str:
-    return os.environ.get(ENV_URLS[name]) or DEFAULT_URLS[name]
 
 
 def reachable(name: str) -> bool:
@@ -76,24 +68,8 @@ def _worker() -> str:
 
 
 def _server_database(name: str) -> str:
-    """Create a fresh `gwtest_<worker>` database on the server and return its URL."""
-    base = sa.make_url(server_url(name))
-    dbname = f"gwtest_{_worker()}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if name == "postgresql":
-            conn.exec_driver_sql(
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{dbname}'"
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{dbname}"')
-            conn.exec_driver_sql(f'CREATE DATABASE "{dbname}"')
-        else:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{dbname}`")
-            conn.exec_driver_sql(
-                f"CREATE DATABASE `{dbname}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-            )
-    admin.dispose()
-    return base.set(database=dbname).render_as_string(hide_password=False)
+    """A fresh `gwtest_<worker>` database on the server; returns its URL."""
+    return create_database(name, f"gwtest_{_worker()}")
 
 
 def populate(url: str) -> sa.Engine:
@@ -122,20 +98,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for backend in _TEMPLATES.values():
         backend.engine.dispose()
         if backend.name != "sqlite":
-            _drop_database(backend.name, sa.make_url(backend.url).database or "")
-
-
-def _drop_database(name: str, dbname: str) -> None:
-    admin = sa.create_engine(sa.make_url(server_url(name)), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if name == "postgresql":
-            conn.exec_driver_sql(
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{dbname}'"
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{dbname}"')
-        else:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{dbname}`")
-    admin.dispose()
+            drop_database(backend.name, sa.make_url(backend.url).database or "")
 
 
 def _template(name: str, tmp_root: Path) -> Backend:

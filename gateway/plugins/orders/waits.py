@@ -100,31 +100,21 @@ class Waits:
         with self.gateway.unit_of_work(source="engine") as uow:
             order = self._owned(uow, run)
             if self.store.event_posted(uow, order["client_id"], inst["event_type"], inst["event_key"]):
-                self.store.put_step(
-                    uow,
-                    run.order_id,
-                    step.stepid,
-                    ind,
-                    stepstatus=f.COMPLETE,
-                    completed=self.gateway.clock.now(),
-                )
+                self._complete_step(uow, run, step, ind)
                 return
             self._move(uow, order, f.EVENT_WAITING, run)
         raise Stop
+
+    def _complete_step(self, uow: Any, run: Run, step: Step, ind: int) -> None:
+        now = self.gateway.clock.now()
+        self.store.put_step(uow, run.order_id, step.stepid, ind, stepstatus=f.COMPLETE, completed=now)
 
     def _children_done(self, run: Run, wf: Workflow, step: Step, ind: int, inst: Any) -> None:
         with self.gateway.unit_of_work(source="engine") as uow:
             order = self._owned(uow, run)
             kids = self.store.children(uow, run.order_id)
             if kids and all(k["workflowstatus"] == f.COMPLETE for k in kids):
-                self.store.put_step(
-                    uow,
-                    run.order_id,
-                    step.stepid,
-                    ind,
-                    stepstatus=f.COMPLETE,
-                    completed=self.gateway.clock.now(),
-                )
+                self._complete_step(uow, run, step, ind)
                 return
             self._move(uow, order, f.WAITING, run)
         raise Stop

@@ -9,33 +9,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from dbtools import create_database, drop_database, server_url
 from inttools import acc_doc_table
-
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def server_url() -> str:
-    return os.environ.get("GATEWAY_TEST_POSTGRES_URL") or DEFAULT_URL
 
 
 def reachable() -> bool:
     try:
-        engine = sa.create_engine(server_url())
+        engine = sa.create_engine(server_url("postgresql"))
         with engine.connect():
             pass
         engine.dispose()
         return True
     except Exception:
         return False
-
-
-def _admin(statement: str) -> None:
-    admin = sa.create_engine(sa.make_url(server_url()), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(statement)
-    finally:
-        admin.dispose()
 
 
 @contextmanager
@@ -49,8 +35,7 @@ def throwaway_postgres(locations: Callable[[], list[str]]) -> Iterator[str]:
     from gateway.settings import load_settings
 
     name = f"gwint_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(server_url()).set(database=name).render_as_string(hide_password=False)
+    url = create_database("postgresql", name)
     try:
         engine = make_engine(url)
         build_demo(engine, size=1)
@@ -63,5 +48,4 @@ def throwaway_postgres(locations: Callable[[], list[str]]) -> Iterator[str]:
         engine.dispose()
         yield url
     finally:
-        _admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-        _admin(f'DROP DATABASE IF EXISTS "{name}"')
+        drop_database("postgresql", name)

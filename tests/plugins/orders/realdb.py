@@ -13,16 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import sqlalchemy as sa
-
-URLS = {
-    "postgresql": ("GATEWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-    "mariadb": ("GATEWAY_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
-}
-
-
-def server_url(backend: str) -> str:
-    env, default = URLS[backend]
-    return os.environ.get(env) or default
+from dbtools import create_database, drop_database, server_url
 
 
 def reachable(backend: str) -> bool:
@@ -73,7 +64,7 @@ def throwaway(backend: str, tmp: Path) -> Iterator[str]:
             import pytest
 
             pytest.skip(f"{backend} is not reachable")
-        url = _create(backend, name)
+        url = create_database(backend, name)
     engine = populate(url)
     try:
         engine.dispose()
@@ -81,29 +72,4 @@ def throwaway(backend: str, tmp: Path) -> Iterator[str]:
     finally:
         engine.dispose()
         if backend != "sqlite":
-            _drop(backend, name)
-
-
-def _create(backend: str, name: str) -> str:
-    base = sa.make_url(server_url(backend))
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if backend == "postgresql":
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        else:
-            conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(backend: str, name: str) -> None:
-    admin = sa.create_engine(sa.make_url(server_url(backend)), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if backend == "postgresql":
-            conn.exec_driver_sql(
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        else:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.dispose()
+            drop_database(backend, name)

@@ -7,15 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
+from dbtools import throwaway_database
 
-from tests.conftest import populate, reachable_cached, server_url
+from tests.conftest import populate, reachable_cached
 from tests.plugins.processes.conftest import SECRET
 
 
@@ -62,31 +60,12 @@ def test_worker_process_runs_a_job_on_sqlite(tmp_path: Path) -> None:
     _check(_submit_and_run(url))
 
 
-@contextmanager
-def _throwaway_postgres() -> Iterator[str]:
-    base = sa.make_url(server_url("postgresql"))
-    name = f"gwproc_worker_{os.getpid()}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.dispose()
-
-
 @pytest.mark.postgresql
 @pytest.mark.commits
 @pytest.mark.slow
 def test_worker_process_runs_a_job_on_postgresql() -> None:
     if not reachable_cached("postgresql"):
         pytest.skip("PostgreSQL is not reachable")
-    with _throwaway_postgres() as url:
+    with throwaway_database("postgresql", f"gwproc_worker_{os.getpid()}") as url:
         populate(url).dispose()
         _check(_submit_and_run(url))
