@@ -70,6 +70,7 @@ def create_app(
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         statement_timeout_ms=settings.rest_statement_timeout_ms,
+        ping_idle_seconds=settings.pool_ping_idle_seconds,
     )
     app = Flask("gateway")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length

@@ -7,6 +7,7 @@ Tests inject savepoint-backed sources so that each test rolls back.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -19,12 +20,15 @@ from gateway.dialects import DialectTraits, traits_for
 
 
 class ConnectionSource(Protocol):
-    """Where connections come from. `begin` commits on success and rolls back on error."""
+    """Where connections come from. `begin` commits on success and rolls back on error; `read` is for
+    buffered reads that write nothing and hold no cursor open after the block."""
 
     @property
     def dialect(self) -> Dialect: ...
 
     def connect(self) -> AbstractContextManager[Connection]: ...
+
+    def read(self) -> AbstractContextManager[Connection]: ...
 
     def begin(self) -> AbstractContextManager[Connection]: ...
 
@@ -41,6 +45,16 @@ class EngineSource:
 
     def connect(self) -> AbstractContextManager[Connection]:
         return self.engine.connect()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Autocommit where the traits allow it: one round trip per statement instead of BEGIN, the
+        statement and ROLLBACK. PostgreSQL's READ COMMITTED gives each statement its own snapshot
+        anyway, so a page, its expands and its count see the same as inside a transaction."""
+        with self.engine.connect() as conn:
+            if traits_for(self.engine.dialect).autocommit_reads:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -65,6 +79,9 @@ class SavepointSource:
     def connect(self) -> Iterator[Connection]:
         yield self.connection
 
+    def read(self) -> AbstractContextManager[Connection]:
+        return self.connect()
+
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         with self.connection.begin_nested():
@@ -84,12 +101,19 @@ class Databases:
 
 
 def make_engine(
-    url: str, *, pool_size: int = 5, max_overflow: int = 10, statement_timeout_ms: int = 0, **kwargs: Any
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    statement_timeout_ms: int = 0,
+    ping_idle_seconds: float = 2.0,
+    **kwargs: Any,
 ) -> Engine:
-    """An engine with the gateway's connection setup (pre-ping, SQLite pragmas and functions, and the
-    session statement timeout, so that requests at the default timeout need no SET of their own)."""
+    """An engine with the gateway's connection setup (ping of idle connections, SQLite pragmas and
+    functions, and the session statement timeout, so that requests at the default timeout need no SET
+    of their own)."""
     sa_url = sa.make_url(url)
-    options: dict[str, Any] = {"pool_pre_ping": True, **kwargs}
+    options: dict[str, Any] = dict(kwargs)
     if sa_url.get_backend_name() != "sqlite":
         options.setdefault("pool_size", pool_size)
         options.setdefault("max_overflow", max_overflow)
@@ -97,8 +121,35 @@ def make_engine(
     traits = traits_for(engine.dialect)
     if traits.name == "sqlite":
         _sqlite_transactions(engine)
+    else:
+        _ping_when_idle(engine, ping_idle_seconds)
     sa.event.listen(engine, "connect", _on_connect(traits, statement_timeout_ms))
     return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling without a round trip per request: SQLAlchemy's pool_pre_ping
+    pings on every checkout; a connection checked in moments ago is alive, so only one idle for longer
+    than `idle_seconds` is pinged. A failed ping makes the pool replace the connection (DisconnectionError);
+    an error on a live connection still invalidates the pool as usual."""
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["gw_used"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("gw_used", 0.0) <= idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if not engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise sa.exc.DisconnectionError("idle connection found closed")
+
+    sa.event.listen(engine, "checkin", checkin)
+    sa.event.listen(engine, "checkout", checkout)
 
 
 def _sqlite_transactions(engine: Engine) -> None:

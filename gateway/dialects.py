@@ -48,6 +48,7 @@ class DialectTraits:
     session_scoped_timeout: bool = False  # timeout_statement sets the session value (not SET LOCAL)
     session_timeout_statement: Callable[[int], str | None] = lambda _ms: None  # run once per new connection
     array_binds: bool = False  # lists bind as one array parameter (`= ANY(:p)`): stable SQL text
+    autocommit_reads: bool = False  # buffered reads run without BEGIN/ROLLBACK (same snapshots per statement)
 
 
 def _sqlite_connect(dbapi_connection: Any) -> None:
@@ -172,6 +173,7 @@ _TRAITS = {
         _pg_timeout,
         session_timeout_statement=_pg_session_timeout,
         array_binds=True,
+        autocommit_reads=True,
     ),
     "mysql": DialectTraits(
         "mysql", False, True, True, _noop_connect, _classify_my, _my_timeout, False, True, _my_timeout

@@ -20,7 +20,7 @@ from gateway.db import ConnectionSource
 from gateway.dialects import traits_for
 from gateway.errors import AuthorizationError, ColumnNotFound, RecordNotFound, UnknownColumn
 from gateway.meta.valrules import ValRule
-from gateway.pipeline.execute import Level, execute_read, guarded, stream_rows
+from gateway.pipeline.execute import Level, execute_read, guarded, run_read, stream_rows
 from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
@@ -77,10 +77,13 @@ def read(
         return HttpResult(200, {"sql-command": sql})
     if action is Action.LIST and plan.page.size == 0:
         return _stream(plan, built, params, source, ctx, sql, fmt)
-    with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
-        result = execute_read(
+    result = run_read(
+        source,
+        settings.rest_statement_timeout_ms,
+        lambda conn: execute_read(
             conn, plan, max_expand_rows=settings.rest_max_expand_rows, built=built, params=params
-        )
+        ),
+    )
     options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
     if action is Action.LIST:
         if fmt is not None:
@@ -116,8 +119,11 @@ def _stream(
     settings = ctx.settings
     total = -1
     if plan.count is CountMode.EXACT:
-        with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
-            total = int(conn.execute(built.count, params).scalar_one())
+        total = run_read(
+            source,
+            settings.rest_statement_timeout_ms,
+            lambda conn: int(conn.execute(built.count, params).scalar_one()),
+        )
 
     @contextmanager
     def open_levels() -> Iterator[Iterator[Level]]:

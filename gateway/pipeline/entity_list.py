@@ -2,7 +2,7 @@
 
 Same grammar, paging rules, envelope and headers as `/api/v1/models` (plugins.md §4), over the declared
 fields of a gw_* table. Names become columns only through the spec's `fields`; computed fields are output
-only. The statements run on the meta database inside `guarded` (timeouts, driver-error mapping).
+only. The statements run on the meta database through `run_read` (timeouts, driver-error mapping).
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from filter_grammar import CompileOptions, Limits, compile_filter, compile_orderby, parse_orderby
 from filter_grammar.resolve import Kind, ResolvedColumn
 from gateway.actor import Actor
 from gateway.db import ConnectionSource
-from gateway.dialects import traits_for
 from gateway.errors import AmbiguousName, PagingError, RecordNotFound, UnknownColumn
 from gateway.hooks.types import EntitySetSpec, RowScope
-from gateway.pipeline.execute import guarded
+from gateway.pipeline.execute import run_read
 from gateway.pipeline.render.envelope import page_count, paging_links
 from gateway.pipeline.render.values import decimal_converter
 from gateway.pipeline.request import collect_options, parse_options
@@ -131,12 +131,12 @@ def list_entity(
     fields = select_fields(spec, resolver, opts)
     page = clamp(settings, opts)
     stmt = _select(spec, fields, where, order, page)
-    with (
-        inputs.source.connect() as conn,
-        guarded(conn, traits_for(inputs.source.dialect), settings.rest_statement_timeout_ms),
-    ):
-        rows = conn.execute(stmt, params).all()
-        total = _count(conn, spec, where, params, page, len(rows), opts.count)
+
+    def fetch(conn: Connection) -> tuple[list[Any], int]:
+        rows = list(conn.execute(stmt, params).all())
+        return rows, _count(conn, spec, where, params, page, len(rows), opts.count)
+
+    rows, total = run_read(inputs.source, settings.rest_statement_timeout_ms, fetch)
     records = _records(spec, fields, rows, inputs.actor)
     return envelope(records, page, total, canonical)
 
@@ -147,11 +147,11 @@ def get_entity(spec: EntitySetSpec, key: Any, inputs: ListInputs) -> dict[str, A
     where.append(spec.column(spec.key) == key)
     fields = [f for f in spec.fields]
     stmt = _select(spec, fields, where, [], Page(0, 0))
-    with (
-        inputs.source.connect() as conn,
-        guarded(conn, traits_for(inputs.source.dialect), inputs.settings.rest_statement_timeout_ms),
-    ):
-        rows = conn.execute(stmt, params).all()
+    rows = run_read(
+        inputs.source,
+        inputs.settings.rest_statement_timeout_ms,
+        lambda conn: list(conn.execute(stmt, params).all()),
+    )
     if not rows:
         raise RecordNotFound(f"No {spec.name} record found matching id: {key}")
     computed = [*fields, *spec.computed_fields]

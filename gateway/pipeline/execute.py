@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway import errors
+from gateway.db import ConnectionSource
 from gateway.dialects import DbErrorKind, DialectTraits, sqlite_deadline_handler, traits_for
 from gateway.pipeline.query.select import Built, BuiltExpand, Layout, build_statements
 from gateway.pipeline.types import CountMode, ExpandPlan, ReadPlan
 
 log = logging.getLogger("gateway.execute")
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -42,8 +44,11 @@ class ReadResult:
 
 
 @contextmanager
-def guarded(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Iterator[Connection]:
-    """Apply the statement timeout for this transaction and translate driver errors."""
+def guarded(
+    conn: Connection, traits: DialectTraits, timeout_ms: int, *, pass_invalidated: bool = False
+) -> Iterator[Connection]:
+    """Apply the statement timeout for this transaction and translate driver errors (except a dead
+    connection's when `pass_invalidated`: the caller retries those)."""
     try:
         _apply_timeout(conn, traits, timeout_ms)
         restore = _sqlite_deadline(conn, traits, timeout_ms)
@@ -52,7 +57,23 @@ def guarded(conn: Connection, traits: DialectTraits, timeout_ms: int) -> Iterato
         finally:
             restore()
     except sa.exc.DBAPIError as exc:
+        if pass_invalidated and exc.connection_invalidated:
+            raise
         raise translate(exc, traits) from None
+
+
+def run_read(source: ConnectionSource, timeout_ms: int, work: Callable[[Connection], T]) -> T:
+    """`work` on a read connection under the statement timeout. A pooled connection the server closed
+    shows up as an invalidated connection: reads change nothing, so the read runs once more on a fresh
+    one instead of failing the request."""
+    traits = traits_for(source.dialect)
+    try:
+        with source.read() as conn, guarded(conn, traits, timeout_ms, pass_invalidated=True):
+            return work(conn)
+    except sa.exc.DBAPIError as exc:
+        log.warning("read retried on a new connection: %s", type(exc.orig).__name__)
+    with source.read() as conn, guarded(conn, traits, timeout_ms):
+        return work(conn)
 
 
 def _apply_timeout(conn: Connection, traits: DialectTraits, timeout_ms: int) -> None:
@@ -60,10 +81,14 @@ def _apply_timeout(conn: Connection, traits: DialectTraits, timeout_ms: int) -> 
     info = conn.connection.info
     if info.get("gw_timeout_ms") == timeout_ms:
         return
-    stmt = traits.timeout_statement(timeout_ms)
+    # Outside a transaction (autocommit reads) a SET LOCAL would do nothing: set the session value.
+    session = (
+        traits.session_scoped_timeout or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    )
+    stmt = (traits.session_timeout_statement if session else traits.timeout_statement)(timeout_ms)
     if stmt:
         conn.exec_driver_sql(stmt)
-        if traits.session_scoped_timeout:
+        if session:
             info["gw_timeout_ms"] = timeout_ms
 
 

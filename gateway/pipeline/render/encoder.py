@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import orjson
 
 from gateway.pipeline.execute import Level
-from gateway.pipeline.render.values import Converter, converter_for
+from gateway.pipeline.render.values import Converter, converter_for, identity
 from gateway.pipeline.types import ReadPlan
 
 Record = dict[str, Any]
@@ -59,21 +60,33 @@ class RowEncoder:
         self.key_index = next((i for i, o in enumerate(plan.outputs) if o.role == "key"), None)
         self._sub_encoders: dict[str, RowEncoder] = {}
         self.level = level
+        # Per row: one C-level itemgetter picks the output values, then only the fields that need it
+        # are converted; a loop over every field with its branches cost as much as the query.
+        self._props = tuple(f.prop for f in self.fields)
+        self._take = _picker(tuple(f.index for f in self.fields))
+        self._masters = tuple((j, f.master) for j, f in enumerate(self.fields) if f.master is not None)
+        self._fks = tuple(
+            (j, _fk_builder(f.fk)) for j, f in enumerate(self.fields) if f.fk is not None and f.master is None
+        )
+        self._converts = tuple(
+            (j, f.convert)
+            for j, f in enumerate(self.fields)
+            if f.fk is None and f.master is None and f.convert is not identity
+        )
 
     def encode(self, row: tuple[Any, ...]) -> Record:
-        record: Record = {}
-        omit = self.options.omit_nulls
-        for f in self.fields:
-            raw = row[f.index]
-            if f.master is not None:
-                value = self._master(f.master, raw)
-            elif f.fk is not None:
-                value = None if raw is None else _fk_object(f.fk, row, raw)
-            else:
-                value = f.convert(raw)
-            if value is None and omit and f.prop not in ("id", "uid"):
-                continue
-            record[f.prop] = value
+        values = self._take(row)
+        for j, convert in self._converts:
+            values[j] = convert(values[j])
+        for j, build in self._fks:
+            raw = values[j]
+            if raw is not None:
+                values[j] = build(row, raw)
+        for j, master in self._masters:
+            values[j] = self._master(master, values[j])
+        record: Record = dict(zip(self._props, values, strict=True))
+        if self.options.omit_nulls:
+            record = {k: v for k, v in record.items() if v is not None or k in ("id", "uid")}
         record["model-name"] = self.model_name
         for child in self.children:
             key = row[self.key_index] if self.key_index is not None else None
@@ -108,35 +121,63 @@ class RowEncoder:
         return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
 
 
+def _picker(indexes: tuple[int, ...]) -> Callable[[tuple[Any, ...]], list[Any]]:
+    """A function returning the values at `indexes` of a row as a new list (itemgetter returns a bare
+    value for one index and fails for none)."""
+    if not indexes:
+        return lambda _row: []
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda row: [row[only]]
+    take = operator.itemgetter(*indexes)
+    return lambda row: list(take(row))
+
+
 def _fk_spec(out: Any, ident_at: tuple[int, ...]) -> tuple[str, str, tuple[int, ...]]:
     parent = out.info.parent
     return (out.info.label, parent.parent.lower() if parent else "", ident_at)
 
 
-def _fk_object(spec: tuple[str, str, tuple[int, ...]], row: tuple[Any, ...], raw: Any) -> Record:
+FkBuilder = Callable[[tuple[Any, ...], Any], Record]
+
+
+def _fk_builder(spec: tuple[str, str, tuple[int, ...]]) -> FkBuilder:
+    """The FK object `{propertyLabel, id, identifier, model-name}` of one column; identifier null when
+    the referenced row is missing or invisible, the key as text when its identifier is empty."""
     label, model_name, ident_at = spec
-    return {
-        "propertyLabel": label,
-        "id": raw,
-        "identifier": _identifier(row, ident_at, raw),
-        "model-name": model_name,
-    }
+    if len(ident_at) == 2:  # the usual single identifier column: no list, no join
+        present, name_at = ident_at
+
+        def single(row: tuple[Any, ...], raw: Any) -> Record:
+            ident = None
+            if row[present] is not None:
+                value = row[name_at]
+                ident = _text(raw) if value is None or value == "" else _text(value)
+            return {"propertyLabel": label, "id": raw, "identifier": ident, "model-name": model_name}
+
+        return single
+
+    def composite(row: tuple[Any, ...], raw: Any) -> Record:
+        return {
+            "propertyLabel": label,
+            "id": raw,
+            "identifier": _identifier(row, ident_at, raw),
+            "model-name": model_name,
+        }
+
+    return composite
 
 
 def _identifier(row: tuple[Any, ...], ident_at: tuple[int, ...], raw: Any) -> str | None:
-    """Identifier text of the referenced row; null when that row is missing or invisible."""
     if not ident_at or row[ident_at[0]] is None:
         return None
-    if len(ident_at) == 2:  # the usual single identifier column: no list, no join
-        value = row[ident_at[1]]
-        return _text(raw) if value is None or value == "" else _text(value)
     parts = [_text(row[i]) for i in ident_at[1:] if row[i] is not None]
     text = "_".join(p for p in parts if p != "")
     return text if text else _text(raw)
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+    return value if value.__class__ is str else str(value)
 
 
 EncodeFn = Callable[[tuple[Any, ...]], Record]

@@ -28,10 +28,11 @@ def converter_for(info: ColumnInfo, db_timezone: str) -> Converter:
         return decimal_converter(info.scale)
     if kind in (ColumnKind.DATETIME, ColumnKind.DATETIME_TZ):
         return datetime_converter(kind is ColumnKind.DATETIME_TZ, db_timezone)
-    return _SIMPLE.get(kind, _identity)
+    return _SIMPLE.get(kind, identity)
 
 
-def _identity(value: Any) -> Any:
+def identity(value: Any) -> Any:
+    """The converter of values that are already JSON-ready (the encoder skips it)."""
     return value
 
 
@@ -94,7 +95,7 @@ def _time(value: Any) -> Any:
 
 
 def datetime_converter(aware: bool, db_timezone: str) -> Converter:
-    zone: tzinfo = UTC if db_timezone.upper() == "UTC" else ZoneInfo(db_timezone)
+    zone: tzinfo | None = None if db_timezone.upper() == "UTC" else ZoneInfo(db_timezone)
 
     def convert(value: Any) -> Any:
         if value is None:
@@ -102,19 +103,19 @@ def datetime_converter(aware: bool, db_timezone: str) -> Converter:
         moment = value if isinstance(value, datetime) else _parse_datetime(value)
         if moment is None:
             return str(value)
-        if aware or moment.tzinfo is not None:
-            moment = moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
-        else:
-            moment = moment.replace(tzinfo=zone)
-        return format_datetime(moment)
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+        if aware or zone is None:  # naive UTC, the common case: no zone arithmetic at all
+            return moment.isoformat() + "Z"
+        return format_datetime(moment.replace(tzinfo=zone))
 
     return convert
 
 
 def format_datetime(moment: datetime) -> str:
-    text = moment.replace(tzinfo=None).isoformat(timespec="microseconds" if moment.microsecond else "seconds")
-    offset = moment.utcoffset()
-    return text + ("Z" if not offset else moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:])
+    """ISO 8601 with seconds, microseconds only when present, and `Z` for a zero offset."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _parse_datetime(value: Any) -> datetime | None:
@@ -148,7 +149,7 @@ def _string(value: Any) -> Any:
 
 _SIMPLE: dict[ColumnKind, Converter] = {
     ColumnKind.STRING: _string,
-    ColumnKind.INTEGER: _identity,
+    ColumnKind.INTEGER: identity,
     ColumnKind.FLOAT: _float,
     ColumnKind.BOOLEAN: _bool,
     ColumnKind.YESNO: _yesno,

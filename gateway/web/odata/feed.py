@@ -20,7 +20,7 @@ from gateway.catalog.model import ColumnInfo, ColumnKind
 from gateway.db import ConnectionSource
 from gateway.dialects import traits_for
 from gateway.errors import RecordNotFound
-from gateway.pipeline.execute import Level, ReadResult, execute_read, guarded
+from gateway.pipeline.execute import Level, ReadResult, execute_read, run_read
 from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.read import plan_read
 from gateway.pipeline.render.values import converter_for
@@ -51,8 +51,11 @@ def read_entities(
     action = Action.LIST if key is None else Action.GET
     req = parse_request(raw, action, oset.name, key=key, limits=ctx.limits, separator=";")
     plan = plan_read(req, ctx)
-    with inputs.source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
-        result = execute_read(conn, plan, max_expand_rows=settings.rest_max_expand_rows)
+    result = run_read(
+        inputs.source,
+        settings.rest_statement_timeout_ms,
+        lambda conn: execute_read(conn, plan, max_expand_rows=settings.rest_max_expand_rows),
+    )
     if key is not None and not result.level.rows:
         raise RecordNotFound(f"No record found matching id: {key}")
     return plan, result
