@@ -49,6 +49,7 @@ class DialectTraits:
     session_timeout_statement: Callable[[int], str | None] = lambda _ms: None  # run once per new connection
     array_binds: bool = False  # lists bind as one array parameter (`= ANY(:p)`): stable SQL text
     autocommit_reads: bool = False  # buffered reads run without BEGIN/ROLLBACK (same snapshots per statement)
+    json_pages: bool = False  # the database can build a page's JSON text exactly as the encoder (json_sql.py)
 
 
 def _sqlite_connect(dbapi_connection: Any) -> None:
@@ -174,6 +175,7 @@ _TRAITS = {
         session_timeout_statement=_pg_session_timeout,
         array_binds=True,
         autocommit_reads=True,
+        json_pages=True,
     ),
     "mysql": DialectTraits(
         "mysql", False, True, True, _noop_connect, _classify_my, _my_timeout, False, True, _my_timeout

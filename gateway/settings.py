@@ -95,6 +95,7 @@ class Settings:
     hsts: bool
     pool_size: int
     max_overflow: int
+    json_in_database: bool
     pool_ping_idle_seconds: float
     statement_cache_size: int
     reflect_eager_max_tables: int

@@ -24,6 +24,7 @@ from gateway.pipeline.execute import Level, execute_read, guarded, run_read, str
 from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
+from gateway.pipeline.query.json_sql import json_page
 from gateway.pipeline.query.select import Built, build_statements
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
 from gateway.pipeline.render.encoder import RenderOptions
@@ -55,7 +56,10 @@ def read(
     now: datetime,
     find_valrule: Callable[[str], ValRule | None] | None = None,
     cache: StatementCache | None = None,
+    json_records: bool = False,
 ) -> HttpResult:
+    """`json_records`: the caller sends the body as JSON as it is, so the records may come as one JSON
+    text built by the database (json_sql.py) instead of a list of dicts."""
     action = _action_of(target)
     fmt, raw = negotiate(raw, action)
     ctx = PlanContext(catalog, actor, settings, traits_for(source.dialect), now)
@@ -81,7 +85,12 @@ def read(
         source,
         settings.rest_statement_timeout_ms,
         lambda conn: execute_read(
-            conn, plan, max_expand_rows=settings.rest_max_expand_rows, built=built, params=params
+            conn,
+            plan,
+            max_expand_rows=settings.rest_max_expand_rows,
+            built=built,
+            params=params,
+            as_json=json_records and fmt is None and _json_renders_alike(settings),
         ),
     )
     options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
@@ -95,6 +104,13 @@ def read(
     if req.if_none_match and etag in _etags(req.if_none_match):
         return HttpResult(304, None, {"ETag": etag})
     return HttpResult(200, record, {"ETag": etag, "Cache-Control": "private, no-cache"})
+
+
+def _json_renders_alike(settings: Settings) -> bool:
+    """The database's JSON equals the encoder's under these settings (it writes UTC and every null)."""
+    return (
+        settings.json_in_database and not settings.rest_omit_nulls and settings.db_timezone.upper() == "UTC"
+    )
 
 
 def _action_of(target: ReadTarget) -> Action:
@@ -152,6 +168,8 @@ def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) ->
 def _build(req: ApiRequest, ctx: PlanContext) -> Planned:
     plan = _plan(req, ctx)
     built = build_statements(plan, etag=req.action is not Action.LIST, array_binds=ctx.traits.array_binds)
+    if req.action is Action.LIST and ctx.traits.json_pages:
+        built = dataclasses.replace(built, json=json_page(plan, built.layout, built.main))
     return plan, built, tuple(ctx.bindings)
 
 

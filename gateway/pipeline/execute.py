@@ -41,6 +41,12 @@ class Level:
 class ReadResult:
     level: Level
     row_count: int  # -1 when not counted
+    records_json: str | None = None  # the page's records as JSON text built by the database (rows empty)
+    fetched: int = 0  # records on the page
+
+    @property
+    def array_count(self) -> int:
+        return self.fetched if self.records_json is not None else len(self.level.rows)
 
 
 @contextmanager
@@ -140,10 +146,16 @@ def execute_read(
     max_expand_rows: int = 10_000,
     built: Built | None = None,
     params: Mapping[str, Any] | None = None,
+    as_json: bool = False,
 ) -> ReadResult:
-    """Run a read. `built`/`params` come from the statement cache; without them the plan's own are used."""
+    """Run a read. `built`/`params` come from the statement cache; without them the plan's own are used.
+    `as_json`: the page's records as one JSON text from the database, when the plan has such a statement."""
     built = built or build_statements(plan, etag=etag)
     values = dict(plan.params if params is None else params)
+    if as_json and built.json is not None:
+        fetched, text = conn.execute(built.json, values).one()
+        total = count_rows(conn, plan, built, values, fetched)
+        return ReadResult(Level([], built.layout), total, records_json=text, fetched=fetched)
     rows = [tuple(r) for r in conn.execute(built.main, values)]
     level = Level(rows, built.layout)
     fetch_expands(conn, plan, built.expands, level, values, [max_expand_rows])

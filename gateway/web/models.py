@@ -31,6 +31,7 @@ def _read(target: ReadTarget) -> Response:
         now=st.clock.now(),
         find_valrule=lambda ident: find_rule(st.databases.meta, st.meta.val_rule, ident, actor.client_id),
         cache=st.statements,
+        json_records=True,
     )
     return to_response(result)
 

@@ -84,6 +84,7 @@ class Built:
     layout: Layout
     count: sa.Select[Any]
     expands: tuple[BuiltExpand, ...]
+    json: sa.Select[Any] | None = None  # the page as one JSON text built by the database (json_sql.py)
 
 
 def build_statements(plan: ReadPlan, *, etag: bool = False, array_binds: bool = False) -> Built:

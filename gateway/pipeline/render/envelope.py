@@ -10,6 +10,8 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
+
 from gateway.pipeline.execute import ReadResult
 from gateway.pipeline.render.encoder import RenderOptions, RowEncoder
 from gateway.pipeline.types import HttpResult, Page, RawRequest, ReadPlan
@@ -18,8 +20,13 @@ from gateway.pipeline.types import HttpResult, Page, RawRequest, ReadPlan
 def render_list(
     plan: ReadPlan, result: ReadResult, options: RenderOptions, raw: RawRequest, sql: str | None = None
 ) -> HttpResult:
-    encoder = RowEncoder(plan, result.level, options)
-    records = [encoder.encode(row) for row in result.level.rows]
+    records: Any
+    if result.records_json is not None:  # built by the database, spliced in as it is
+        records = orjson.Fragment(result.records_json)
+    else:
+        encoder = RowEncoder(plan, result.level, options)
+        records = [encoder.encode(row) for row in result.level.rows]
+    fetched = result.array_count
     page, total = plan.page, result.row_count
     body: dict[str, Any] = {
         "page-count": page_count(total, page.size),
@@ -30,16 +37,16 @@ def render_list(
     if sql is not None:
         body["sql-command"] = sql
     body["records"] = records
-    body["array-count"] = len(records)
+    body["array-count"] = fetched
     headers = {
         "X-Page-Count": str(body["page-count"]),
         "X-Records-Size": str(page.size),
         "X-Skip-Records": str(page.skip),
         "X-Row-Count": str(total),
-        "X-Array-Count": str(len(records)),
+        "X-Array-Count": str(fetched),
         "Cache-Control": "private, no-cache",
     }
-    link = paging_links(raw, page, total, len(records))
+    link = paging_links(raw, page, total, fetched)
     if link:
         headers["Link"] = link
     return HttpResult(200, body, headers)
