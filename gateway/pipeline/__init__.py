@@ -20,11 +20,11 @@ from gateway.db import ConnectionSource
 from gateway.dialects import traits_for
 from gateway.errors import AuthorizationError, ColumnNotFound, RecordNotFound, UnknownColumn
 from gateway.meta.valrules import ValRule
-from gateway.pipeline.execute import Level, execute_read, guarded, run_read, stream_rows
+from gateway.pipeline.execute import Level, execute_read, guarded, run_read, stream_json, stream_rows
 from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
-from gateway.pipeline.query.json_sql import json_page
+from gateway.pipeline.query.json_sql import json_statements
 from gateway.pipeline.query.select import Built, build_statements
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
 from gateway.pipeline.render.encoder import RenderOptions
@@ -79,8 +79,9 @@ def read(
     sql = _showsql(req, built, actor, source)
     if req.options.showsql == "nodata":
         return HttpResult(200, {"sql-command": sql})
+    as_json = json_records and fmt is None and _json_renders_alike(settings)
     if action is Action.LIST and plan.page.size == 0:
-        return _stream(plan, built, params, source, ctx, sql, fmt)
+        return _stream(plan, built, params, source, ctx, sql, fmt, as_json=as_json)
     result = run_read(
         source,
         settings.rest_statement_timeout_ms,
@@ -90,7 +91,7 @@ def read(
             max_expand_rows=settings.rest_max_expand_rows,
             built=built,
             params=params,
-            as_json=json_records and fmt is None and _json_renders_alike(settings),
+            as_json=as_json,
         ),
     )
     options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
@@ -130,8 +131,11 @@ def _stream(
     ctx: PlanContext,
     sql: str | None,
     fmt: Format | None = None,
+    *,
+    as_json: bool = False,
 ) -> HttpResult:
-    """Unlimited page: count first (headers go out before the body), then rows chunk by chunk."""
+    """Unlimited page: count first (headers go out before the body), then rows chunk by chunk (record
+    texts built by the database when `as_json` and the plan has them)."""
     settings = ctx.settings
     total = -1
     if plan.count is CountMode.EXACT:
@@ -148,10 +152,17 @@ def _stream(
                 conn, plan, built, params, settings.stream_chunk_rows, settings.rest_max_expand_rows
             )
 
+    @contextmanager
+    def open_json() -> Iterator[Iterator[list[str]]]:
+        assert built.json is not None
+        with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
+            yield stream_json(conn, built.json.rows, params, settings.stream_chunk_rows)
+
     options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
     if fmt is not None:
         return stream_formatted(fmt, plan, total, open_levels, options)
-    return stream_list(plan, total, open_levels, options, sql)
+    chunks = open_json if as_json and built.json is not None else open_levels
+    return stream_list(plan, total, chunks, options, sql)
 
 
 def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) -> Planned:
@@ -169,7 +180,7 @@ def _build(req: ApiRequest, ctx: PlanContext) -> Planned:
     plan = _plan(req, ctx)
     built = build_statements(plan, etag=req.action is not Action.LIST, array_binds=ctx.traits.array_binds)
     if req.action is Action.LIST and ctx.traits.json_pages:
-        built = dataclasses.replace(built, json=json_page(plan, built.layout, built.main))
+        built = dataclasses.replace(built, json=json_statements(plan, built.layout, built.main))
     return plan, built, tuple(ctx.bindings)
 
 

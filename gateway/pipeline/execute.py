@@ -153,7 +153,7 @@ def execute_read(
     built = built or build_statements(plan, etag=etag)
     values = dict(plan.params if params is None else params)
     if as_json and built.json is not None:
-        fetched, text = conn.execute(built.json, values).one()
+        fetched, text = conn.execute(built.json.page, values).one()
         total = count_rows(conn, plan, built, values, fetched)
         return ReadResult(Level([], built.layout), total, records_json=text, fetched=fetched)
     rows = [tuple(r) for r in conn.execute(built.main, values)]
@@ -241,5 +241,17 @@ def stream_rows(
             level = Level([tuple(r) for r in partition], built.layout)
             fetch_expands(conn, plan, built.expands, level, params, [max_expand_rows])
             yield level
+    finally:
+        result.close()
+
+
+def stream_json(
+    conn: Connection, stmt: sa.Select[Any], params: Mapping[str, Any], chunk_rows: int
+) -> Iterator[list[str]]:
+    """Unlimited pages whose records the database writes as JSON text: chunks of record texts."""
+    result = conn.execute(stmt.execution_options(yield_per=chunk_rows), dict(params))
+    try:
+        for partition in result.partitions(chunk_rows):
+            yield [row[0] for row in partition]
     finally:
         result.close()

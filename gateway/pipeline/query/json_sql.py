@@ -12,6 +12,7 @@ both paths byte for byte over every demo table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
@@ -34,15 +35,27 @@ _NON_FINITE: list[ColumnElement[str]] = [
 ]
 
 
-def json_page(plan: ReadPlan, layout: Layout, page: sa.Select[Any]) -> sa.Select[Any] | None:
-    """`SELECT count(*), '[' || string_agg(record, ',') || ']'` over `page`, or None when the plan
-    has something PostgreSQL would not write byte for byte like the encoder."""
+@dataclass(frozen=True, slots=True)
+class JsonStatements:
+    page: sa.Select[Any]  # one row: the number of records and the records array as text
+    rows: sa.Select[Any]  # one record text per row, in page order (streamed pages)
+
+
+def json_statements(plan: ReadPlan, layout: Layout, main: sa.Select[Any]) -> JsonStatements | None:
+    """Both forms over the page query `main`, or None when the plan has something PostgreSQL would not
+    write byte for byte like the encoder."""
     if (
         plan.expands
         or not plan.order
         or not all(_supported(o, layout, i) for i, o in enumerate(plan.outputs))
     ):
         return None
+    rows = main.with_only_columns(_record(plan, layout, list(layout.columns)).label("record"))
+    return JsonStatements(_page(plan, layout, main), rows)
+
+
+def _page(plan: ReadPlan, layout: Layout, page: sa.Select[Any]) -> sa.Select[Any]:
+    """`SELECT count(*), '[' || string_agg(record, ',' ORDER BY n) || ']'` over the numbered page."""
     labelled = [raw(c).label(f"c{i}") for i, c in enumerate(layout.columns)]  # names repeat across joins
     number = sa.func.row_number().over(order_by=plan.order).label("gw_n")
     sub = page.with_only_columns(*labelled, number).subquery("gw_page")

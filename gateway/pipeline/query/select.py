@@ -8,13 +8,16 @@ values and the renderer converts them once per kind, without SQLAlchemy's per-va
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
 from gateway.pipeline.types import ReadPlan
+
+if TYPE_CHECKING:
+    from gateway.pipeline.query.json_sql import JsonStatements
 
 _RAW = NullType()
 
@@ -84,7 +87,7 @@ class Built:
     layout: Layout
     count: sa.Select[Any]
     expands: tuple[BuiltExpand, ...]
-    json: sa.Select[Any] | None = None  # the page as one JSON text built by the database (json_sql.py)
+    json: JsonStatements | None = None  # the page's JSON built by the database, when it can (json_sql.py)
 
 
 def build_statements(plan: ReadPlan, *, etag: bool = False, array_binds: bool = False) -> Built:
