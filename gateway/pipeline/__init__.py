@@ -24,7 +24,7 @@ from gateway.pipeline.execute import Level, execute_read, guarded, run_read, str
 from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
-from gateway.pipeline.query.json_sql import json_statements
+from gateway.pipeline.query.json_sql import json_expands, json_statements
 from gateway.pipeline.query.select import Built, build_statements
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
 from gateway.pipeline.render.encoder import RenderOptions
@@ -149,7 +149,13 @@ def _stream(
     def open_levels() -> Iterator[Iterator[Level]]:
         with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
             yield stream_rows(
-                conn, plan, built, params, settings.stream_chunk_rows, settings.rest_max_expand_rows
+                conn,
+                plan,
+                built,
+                params,
+                settings.stream_chunk_rows,
+                settings.rest_max_expand_rows,
+                as_json=as_json,
             )
 
     @contextmanager
@@ -180,7 +186,11 @@ def _build(req: ApiRequest, ctx: PlanContext) -> Planned:
     plan = _plan(req, ctx)
     built = build_statements(plan, etag=req.action is not Action.LIST, array_binds=ctx.traits.array_binds)
     if req.action is Action.LIST and ctx.traits.json_pages:
-        built = dataclasses.replace(built, json=json_statements(plan, built.layout, built.main))
+        built = dataclasses.replace(
+            built,
+            json=json_statements(plan, built.layout, built.main),
+            expands=json_expands(plan, built.expands, ctx.traits.array_binds),
+        )
     return plan, built, tuple(ctx.bindings)
 
 

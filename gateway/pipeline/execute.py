@@ -35,6 +35,7 @@ class Level:
     layout: Layout
     subs: dict[str, Level] = field(default_factory=dict)
     by_link: dict[Any, list[tuple[Any, ...]]] = field(default_factory=dict)
+    texts: dict[Any, str] | None = None  # child arrays as JSON text by parent key, built by the database
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ def execute_read(
         return ReadResult(Level([], built.layout), total, records_json=text, fetched=fetched)
     rows = [tuple(r) for r in conn.execute(built.main, values)]
     level = Level(rows, built.layout)
-    fetch_expands(conn, plan, built.expands, level, values, [max_expand_rows])
+    fetch_expands(conn, plan, built.expands, level, values, [max_expand_rows], as_json=as_json)
     return ReadResult(level, count_rows(conn, plan, built, values, len(rows)))
 
 
@@ -184,10 +185,38 @@ def fetch_expands(
     level: Level,
     params: Mapping[str, Any],
     budget: list[int],
+    *,
+    as_json: bool = False,
 ) -> None:
-    """One statement per expand level for all rows of `level` (never one per row)."""
+    """One statement per expand level for all rows of `level` (never one per row). `as_json`: child
+    collections that have a JSON statement come as arrays of text per parent key."""
     for expand, stmt in zip(plan.expands, built, strict=True):
-        level.subs[expand.key] = _fetch_expand(conn, plan, level, expand, stmt, params, budget)
+        if as_json and stmt.json is not None:
+            level.subs[expand.key] = _fetch_json_children(conn, plan, level, expand, stmt, params, budget)
+        else:
+            level.subs[expand.key] = _fetch_expand(conn, plan, level, expand, stmt, params, budget)
+
+
+def _fetch_json_children(
+    conn: Connection,
+    plan: ReadPlan,
+    level: Level,
+    expand: ExpandPlan,
+    built: BuiltExpand,
+    params: Mapping[str, Any],
+    budget: list[int],
+) -> Level:
+    assert built.json is not None
+    values = _link_values(plan, level, expand)
+    texts: dict[Any, str] = {}
+    if values:
+        merged = {**expand.target.params, **params, built.param: values}
+        for parent, children, text in conn.execute(built.json, merged):
+            texts[parent] = text
+            budget[0] -= children
+    if budget[0] < 0:
+        raise errors.TooComplex("the expanded children exceed REST_MAX_EXPAND_ROWS", parameter="$expand")
+    return Level([], built.layout, texts=texts)
 
 
 def _fetch_expand(
@@ -228,6 +257,8 @@ def stream_rows(
     params: Mapping[str, Any],
     chunk_rows: int,
     max_expand_rows: int,
+    *,
+    as_json: bool = False,
 ) -> Iterator[Level]:
     """Unlimited pages: a server-side cursor read in chunks, each chunk with its own expand levels."""
     # Statement-level options: Connection.execution_options() would change the (shared) connection itself.
@@ -239,7 +270,7 @@ def stream_rows(
     try:
         for partition in result.partitions(chunk_rows):
             level = Level([tuple(r) for r in partition], built.layout)
-            fetch_expands(conn, plan, built.expands, level, params, [max_expand_rows])
+            fetch_expands(conn, plan, built.expands, level, params, [max_expand_rows], as_json=as_json)
             yield level
     finally:
         result.close()

@@ -94,7 +94,7 @@ def test_qualifying_and_python_only_pages(client, login_as, statements) -> None:
 
     assert used_json("/api/v1/models/c_order?$top=5&$filter=GrandTotal gt 10")
     assert used_json("/api/v1/models/c_order?$top=5&$select=DocumentNo,C_BPartner_ID")
-    assert not used_json("/api/v1/models/c_order?$top=5&$expand=C_OrderLine")  # expands: encoder
+    assert not used_json("/api/v1/models/c_order?$top=5&$expand=C_OrderLine($expand=M_Product_ID)")
     assert not used_json("/api/v1/models/m_product?$top=5")  # DOUBLE and BLOB columns: encoder
     assert not used_json("/api/v1/models/c_order?$top=5&$format=csv")
     assert not used_json("/api/v1/models/c_order/1001")  # single records carry an ETag over the row
@@ -125,3 +125,38 @@ def test_streamed_pages_equal_the_encoder(databases, login_as, statements) -> No
         assert got.data == expected.data, url
         assert got.get_json()["array-count"] > 20
         assert any('{"id":' in s for s in statements[before:]), url
+
+
+EXPANDED = [
+    "/api/v1/models/c_order?$top=30&$expand=C_OrderLine",
+    "/api/v1/models/c_order?$top=30&$skip=5&$expand=C_OrderLine($top=2;$skip=1;$orderby=LineNetAmt desc)",
+    "/api/v1/models/c_order?$top=30&$expand=C_OrderLine($select=Line,M_Product_ID;$filter=Line gt 10)",
+    "/api/v1/models/c_order?$top=30&$expand=C_OrderLine,C_BPartner_ID",
+    "/api/v1/models/m_warehouse?$expand=C_Order($top=3)",
+]
+
+
+def test_expanded_children_equal_the_encoder(  # type: ignore[no-untyped-def]
+    client, python_client, login_as, databases, statements
+) -> None:
+    """Child collections come from the database as one array text per parent (parents keep the encoder)."""
+    for update in AWKWARD:
+        databases.data.connection.exec_driver_sql(update)
+    databases.data.connection.exec_driver_sql(
+        'DELETE FROM "C_OrderLine" WHERE "C_Order_ID" = (SELECT min("C_Order_ID") FROM "C_Order")'
+    )  # an order without lines: []
+    headers = login_as("SuperUser")
+    for url in EXPANDED:
+        expected = python_client.get(url, headers=headers)
+        before = len(statements)
+        got = client.get(url, headers=headers)
+        assert got.status_code == expected.status_code == 200, (url, got.get_json())
+        assert got.data == expected.data, url
+        assert any("string_agg" in s and "GROUP BY" in s for s in statements[before:]), url
+    assert '"C_OrderLine":[]' in client.get(EXPANDED[0], headers=headers).get_data(as_text=True)
+
+
+def test_expand_row_limit_holds_on_the_database_path(databases, login_as) -> None:  # type: ignore[no-untyped-def]
+    small = _client(databases, rest_max_expand_rows=10)
+    reply = small.get("/api/v1/models/c_order?$top=30&$expand=C_OrderLine", headers=login_as("GardenAdmin"))
+    assert reply.status_code == 400 and reply.get_json()["type"] == "FILTER-TOO-COMPLEX", reply.get_json()

@@ -12,6 +12,7 @@ both paths byte for byte over every demo table.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.catalog.model import ColumnInfo, ColumnKind
-from gateway.pipeline.query.select import Layout, raw
+from gateway.pipeline.query.select import BuiltExpand, Layout, keys_clause, layout_of, raw
 from gateway.pipeline.types import Output, ReadPlan
 
 Text = ColumnElement[str]
@@ -44,14 +45,48 @@ class JsonStatements:
 def json_statements(plan: ReadPlan, layout: Layout, main: sa.Select[Any]) -> JsonStatements | None:
     """Both forms over the page query `main`, or None when the plan has something PostgreSQL would not
     write byte for byte like the encoder."""
-    if (
-        plan.expands
-        or not plan.order
-        or not all(_supported(o, layout, i) for i, o in enumerate(plan.outputs))
-    ):
+    if not _qualifies(plan, layout):
         return None
     rows = main.with_only_columns(_record(plan, layout, list(layout.columns)).label("record"))
     return JsonStatements(_page(plan, layout, main), rows)
+
+
+def json_expands(plan: ReadPlan, built: tuple[BuiltExpand, ...], arrays: bool) -> tuple[BuiltExpand, ...]:
+    """The expand levels with, for child collections that qualify, their arrays built by the database."""
+    return tuple(
+        dataclasses.replace(b, json=_children(e.target, e.link, b.param, arrays)) if e.is_child else b
+        for e, b in zip(plan.expands, built, strict=True)
+    )
+
+
+def _children(target: ReadPlan, link: str, keys_param: str, arrays: bool) -> sa.Select[Any] | None:
+    """Per parent key: its number of children and their records array as text, in the child order and
+    within the child's own $top/$skip (ROW_NUMBER per parent, as `child_select`)."""
+    link_col = target.alias.c[link]
+    layout = layout_of(target, link=link_col)
+    if not _qualifies(target, layout):
+        return None
+    labelled = [raw(c).label(f"c{i}") for i, c in enumerate(layout.columns)]
+    number = sa.func.row_number().over(partition_by=link_col, order_by=target.order).label("gw_n")
+    where = (*target.where, keys_clause(link_col, keys_param, arrays))
+    sub = sa.select(*labelled, number).select_from(target.from_).where(*where).subquery("gw_page")
+    record = _record(target, layout, [raw(sub.c[f"c{i}"]) for i in range(len(layout.columns))])
+    array = _lit("[") + sa.func.string_agg(record, aggregate_order_by(_lit(","), sub.c.gw_n)) + _lit("]")
+    parent = sub.c[f"c{layout.link_at}"]
+    stmt = sa.select(parent, sa.func.count(), array).group_by(parent)
+    if target.page.skip:
+        stmt = stmt.where(sub.c.gw_n > target.page.skip)
+    if target.page.size:
+        stmt = stmt.where(sub.c.gw_n <= target.page.skip + target.page.size)
+    return cast("sa.Select[Any]", stmt)
+
+
+def _qualifies(plan: ReadPlan, layout: Layout) -> bool:
+    return (
+        bool(plan.order)
+        and not plan.expands
+        and all(_supported(o, layout, i) for i, o in enumerate(plan.outputs))
+    )
 
 
 def _page(plan: ReadPlan, layout: Layout, page: sa.Select[Any]) -> sa.Select[Any]:

@@ -77,6 +77,7 @@ class BuiltExpand:
     layout: Layout
     param: str
     subs: tuple[BuiltExpand, ...]
+    json: sa.Select[Any] | None = None  # per parent: child count and records array text (json_sql.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,9 @@ class RowEncoder:
         for child in self.children:
             key = row[self.key_index] if self.key_index is not None else None
             sub = self.level.subs[child.key]
+            if sub.texts is not None:  # built by the database (json_sql.py)
+                record[child.key] = orjson.Fragment(sub.texts.get(key, "[]"))
+                continue
             encoder = self._encoder_for(child.key, child.target, sub)
             record[child.key] = [encoder.encode(r) for r in sub.by_link.get(key, ())]
         return record
