@@ -89,8 +89,9 @@ def _tenant_clause(actor: Actor, column: Any, write: bool) -> ColumnElement[bool
         return None
     if write:
         return column == sa.bindparam("gw_client", actor.client_id, type_=column.type)  # type: ignore[no-any-return]
-    tenants = sa.bindparam("gw_tenants", [0, actor.client_id], type_=column.type, expanding=True)
-    return column.in_(tenants)  # type: ignore[no-any-return]
+    # Two plain binds, not an expanding list: the SQL text is fixed, nothing is rendered per execution.
+    system = sa.bindparam("gw_system_client", 0, type_=column.type)
+    return column.in_([system, sa.bindparam("gw_client", actor.client_id, type_=column.type)])  # type: ignore[no-any-return]
 
 
 def scope_params(actor: Actor) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def scope_params(actor: Actor) -> dict[str, Any]:
     orgs = list(actor.policy.orgs)
     return {
         "gw_client": actor.client_id,
-        "gw_tenants": [0, actor.client_id],
+        "gw_system_client": 0,
         "gw_orgs_read": sorted({0, *orgs}),
         "gw_orgs_write": orgs,
     }
