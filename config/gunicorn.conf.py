@@ -34,6 +34,7 @@ limit_request_field_size = 8190
 # X-Forwarded-* are interpreted by the app's ProxyFix (GATEWAY_TRUSTED_PROXY_HOPS), not by gunicorn.
 forwarded_allow_ips = "127.0.0.1,::1"
 accesslog = "-"
+logger_class = "gateway.observability.AccessLogger"  # builds only the atoms of the access line
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(L)s %({x-request-id}o)s'
 logconfig_dict = gunicorn_logconfig(os.environ.get("GATEWAY_LOG_LEVEL", "INFO").upper())
 

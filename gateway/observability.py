@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 import orjson
+from gunicorn import glogging
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as prom_multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -70,6 +71,37 @@ def _access_entry(atoms: Mapping[str, Any]) -> dict[str, Any]:
             entry[name] = atoms[atom]
     entry["request_id"] = atoms.get("{x-request-id}o", "-")
     return entry
+
+
+class AccessLogger(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's logger, but access atoms hold only what the access line uses. gunicorn's own `atoms`
+    copies every request header, response header and environ variable into a dict per request, about a
+    fifth of the CPU of a small request; the JSON line reads eight of them."""
+
+    def atoms(self, resp: Any, req: Any, environ: Mapping[str, Any], request_time: Any) -> dict[str, Any]:
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        method, path, query = environ["REQUEST_METHOD"], environ.get("PATH_INFO"), environ.get("QUERY_STRING")
+        sent = getattr(resp, "sent", None)
+        return {
+            "h": environ.get("REMOTE_ADDR", "-"),
+            "r": f"{method} {environ.get('RAW_URI', path)} {environ.get('SERVER_PROTOCOL')}",
+            "m": method,
+            "U": path,
+            "q": query,
+            "s": status,
+            "B": sent,
+            "b": "-" if sent is None else str(sent),
+            "L": f"{request_time.seconds}.{request_time.microseconds:06d}",
+            "a": environ.get("HTTP_USER_AGENT", "-"),
+            "{x-request-id}o": _response_header(resp, "x-request-id"),
+        }
+
+
+def _response_header(resp: Any, name: str) -> str:
+    for key, value in resp.headers:
+        if key.lower() == name:
+            return str(value)
+    return "-"
 
 
 def configure_logging(level: str = "INFO") -> None:
