@@ -105,6 +105,7 @@ def build_state(
         runtime=RuntimeConfig(settings, dbs.meta, meta, clock),
         plugins=plugins,
         statements=StatementCache(settings.statement_cache_size),
+        options=StatementCache(settings.statement_cache_size),
         clock=clock,
     )
 

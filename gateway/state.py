@@ -32,4 +32,5 @@ class GatewayState:
     plugins: pluggy.PluginManager
     statements: StatementCache
     clock: Clock
+    options: StatementCache | None = None  # parsed option texts ($filter, $orderby, ...), shared by tables
     extras: dict[str, Any] = field(default_factory=dict)  # per-app caches of the edge (auth caches, health)

@@ -20,7 +20,15 @@ from gateway.db import ConnectionSource
 from gateway.dialects import traits_for
 from gateway.errors import AuthorizationError, ColumnNotFound, RecordNotFound, UnknownColumn
 from gateway.meta.valrules import ValRule
-from gateway.pipeline.execute import Level, execute_read, guarded, run_read, stream_json, stream_rows
+from gateway.pipeline.execute import (
+    Level,
+    ReadResult,
+    execute_read,
+    guarded,
+    run_read,
+    stream_json,
+    stream_rows,
+)
 from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
@@ -57,6 +65,7 @@ def read(
     find_valrule: Callable[[str], ValRule | None] | None = None,
     cache: StatementCache | None = None,
     json_records: bool = False,
+    parsed: StatementCache | None = None,
 ) -> HttpResult:
     """`json_records`: the caller sends the body as JSON as it is, so the records may come as one JSON
     text built by the database (json_sql.py) instead of a list of dicts."""
@@ -71,6 +80,7 @@ def read(
         column=target.column,
         limits=ctx.limits,
         separator=settings.rest_expand_separator,
+        cache=parsed,
     )
     if req.options.valrule is not None and find_valrule is not None:
         ctx.valrule = find_valrule(req.options.valrule)
@@ -82,18 +92,7 @@ def read(
     as_json = json_records and fmt is None and _json_renders_alike(settings)
     if action is Action.LIST and plan.page.size == 0:
         return _stream(plan, built, params, source, ctx, sql, fmt, as_json=as_json)
-    result = run_read(
-        source,
-        settings.rest_statement_timeout_ms,
-        lambda conn: execute_read(
-            conn,
-            plan,
-            max_expand_rows=settings.rest_max_expand_rows,
-            built=built,
-            params=params,
-            as_json=as_json,
-        ),
-    )
+    result = _fetch(plan, built, params, source, settings, as_json=as_json)
     options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
     if action is Action.LIST:
         if fmt is not None:
@@ -105,6 +104,30 @@ def read(
     if req.if_none_match and etag in _etags(req.if_none_match):
         return HttpResult(304, None, {"ETag": etag})
     return HttpResult(200, record, {"ETag": etag, "Cache-Control": "private, no-cache"})
+
+
+def _fetch(
+    plan: ReadPlan,
+    built: Built,
+    params: dict[str, Any],
+    source: ConnectionSource,
+    settings: Settings,
+    *,
+    as_json: bool,
+) -> ReadResult:
+    """A buffered read: the page, its expand levels and its count on one read connection."""
+    return run_read(
+        source,
+        settings.rest_statement_timeout_ms,
+        lambda conn: execute_read(
+            conn,
+            plan,
+            max_expand_rows=settings.rest_max_expand_rows,
+            built=built,
+            params=params,
+            as_json=as_json,
+        ),
+    )
 
 
 def _json_renders_alike(settings: Settings) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from filter_grammar import FilterError, Limits, parse_expand, parse_filter, parse_orderby, parse_select
 from gateway.errors import InvalidOption, PagingError
+from gateway.pipeline.query.shape import StatementCache
 from gateway.pipeline.types import Action, ApiRequest, QueryOptions, RawRequest
 
 _LIST_OPTIONS = frozenset(
@@ -29,10 +30,12 @@ def parse_request(
     column: str | None = None,
     limits: Limits = Limits(),
     separator: str = ";",
+    cache: StatementCache | None = None,
 ) -> ApiRequest:
+    """`cache`: parsed option texts by text and limits (the ASTs are immutable, so entries are shared)."""
     allowed = _LIST_OPTIONS if action is Action.LIST else _RECORD_OPTIONS
     values = collect_options(raw.args, allowed)
-    options = parse_options(values, limits, separator)
+    options = parse_options(values, limits, separator, cache)
     return ApiRequest(
         action=action,
         table=table,
@@ -66,12 +69,20 @@ def collect_options(args: tuple[tuple[str, str], ...], allowed: frozenset[str]) 
     return values
 
 
-def parse_options(values: dict[str, str], limits: Limits, separator: str) -> QueryOptions:
+def parse_options(
+    values: dict[str, str], limits: Limits, separator: str, cache: StatementCache | None = None
+) -> QueryOptions:
+    def parsed(name: str, parse: Callable[[str], Any]) -> Any:
+        text = values.get(name)
+        if text is None or cache is None:
+            return _parsed(values, name, parse)
+        return cache.get_or_build((name, text, limits, separator), lambda: _parsed(values, name, parse))
+
     return QueryOptions(
-        filter=_parsed(values, "$filter", lambda t: parse_filter(t, limits)),
-        select=_parsed(values, "$select", lambda t: parse_select(t, limits)),
-        orderby=_parsed(values, "$orderby", lambda t: parse_orderby(t, limits)),
-        expand=_parsed(values, "$expand", lambda t: parse_expand(t, limits, separator=separator)),
+        filter=parsed("$filter", lambda t: parse_filter(t, limits)),
+        select=parsed("$select", lambda t: parse_select(t, limits)),
+        orderby=parsed("$orderby", lambda t: parse_orderby(t, limits)),
+        expand=parsed("$expand", lambda t: parse_expand(t, limits, separator=separator)),
         top=_paging(values, "$top"),
         skip=_paging(values, "$skip") or 0,
         count=_count(values.get("$count")),

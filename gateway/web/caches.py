@@ -21,6 +21,13 @@ def _entry(
             "distributed": False, "hits": hits, "misses": misses}  # fmt: skip
 
 
+def _options_entry(st: GatewayState) -> list[dict[str, Any]]:
+    cache = st.options
+    if cache is None:
+        return []
+    return [_entry("options", None, len(cache), cache.max_size, cache.hits, cache.misses)]
+
+
 def _caches(st: GatewayState, table: str | None) -> list[dict[str, Any]]:
     catalog = st.catalog.current()
     schema_size = 1 if table else len(catalog.entity_sets)
@@ -28,6 +35,7 @@ def _caches(st: GatewayState, table: str | None) -> list[dict[str, Any]]:
     return [
         _entry("schema", table, schema_size),
         _entry("statements", table, len(cache), cache.max_size, cache.hits, cache.misses),
+        *_options_entry(st),
         _entry("identifiers", table, 0),
         _entry("sysconfig", None, st.runtime.size() if hasattr(st.runtime, "size") else 0),
         _entry("roles", None, len(st.extras.get("auth.policies", {}))),
@@ -54,6 +62,7 @@ def reset_caches() -> Response:
         count += len(st.catalog.current().entity_sets)
         st.catalog.reload()
         st.runtime.clear()
+        count += st.options.clear() if st.options is not None else 0
         count += len(st.extras.pop("auth.policies", {}) or {})
         count += len(st.extras.pop("auth.sessions", {}) or {})
         count += len(st.extras.pop("auth.verified", ()) or ())

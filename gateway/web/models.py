@@ -32,6 +32,7 @@ def _read(target: ReadTarget) -> Response:
         find_valrule=lambda ident: find_rule(st.databases.meta, st.meta.val_rule, ident, actor.client_id),
         cache=st.statements,
         json_records=True,
+        parsed=st.options,
     )
     return to_response(result)
 
