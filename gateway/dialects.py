@@ -50,6 +50,7 @@ class DialectTraits:
     array_binds: bool = False  # lists bind as one array parameter (`= ANY(:p)`): stable SQL text
     autocommit_reads: bool = False  # buffered reads run without BEGIN/ROLLBACK (same snapshots per statement)
     json_pages: bool = False  # the database can build a page's JSON text exactly as the encoder (json_sql.py)
+    estimates_rows: bool = False  # EXPLAIN gives a row estimate for $count=estimate
 
 
 def _sqlite_connect(dbapi_connection: Any) -> None:
@@ -176,6 +177,7 @@ _TRAITS = {
         array_binds=True,
         autocommit_reads=True,
         json_pages=True,
+        estimates_rows=True,
     ),
     "mysql": DialectTraits(
         "mysql", False, True, True, _noop_connect, _classify_my, _my_timeout, False, True, _my_timeout

@@ -96,6 +96,7 @@ class Settings:
     pool_size: int
     max_overflow: int
     json_in_database: bool
+    count_estimate_min_rows: int
     pool_ping_idle_seconds: float
     statement_cache_size: int
     reflect_eager_max_tables: int

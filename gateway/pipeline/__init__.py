@@ -28,6 +28,7 @@ from gateway.pipeline.execute import (
     run_read,
     stream_json,
     stream_rows,
+    total_rows,
 )
 from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
@@ -126,6 +127,7 @@ def _fetch(
             built=built,
             params=params,
             as_json=as_json,
+            estimate_from=settings.count_estimate_min_rows,
         ),
     )
 
@@ -160,12 +162,12 @@ def _stream(
     """Unlimited page: count first (headers go out before the body), then rows chunk by chunk (record
     texts built by the database when `as_json` and the plan has them)."""
     settings = ctx.settings
-    total = -1
-    if plan.count is CountMode.EXACT:
-        total = run_read(
+    total, estimated = -1, False
+    if plan.count is not CountMode.SKIP:
+        total, estimated = run_read(
             source,
             settings.rest_statement_timeout_ms,
-            lambda conn: int(conn.execute(built.count, params).scalar_one()),
+            lambda conn: total_rows(conn, plan, built, params, settings.count_estimate_min_rows),
         )
 
     @contextmanager
@@ -191,7 +193,7 @@ def _stream(
     if fmt is not None:
         return stream_formatted(fmt, plan, total, open_levels, options)
     chunks = open_json if as_json and built.json is not None else open_levels
-    return stream_list(plan, total, chunks, options, sql)
+    return stream_list(plan, total, chunks, options, sql, estimated=estimated)
 
 
 def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) -> Planned:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
 
 from gateway import errors
 from gateway.db import ConnectionSource
@@ -44,6 +45,7 @@ class ReadResult:
     row_count: int  # -1 when not counted
     records_json: str | None = None  # the page's records as JSON text built by the database (rows empty)
     fetched: int = 0  # records on the page
+    estimated: bool = False  # row_count is the planner's estimate ($count=estimate on a large result)
 
     @property
     def array_count(self) -> int:
@@ -148,34 +150,77 @@ def execute_read(
     built: Built | None = None,
     params: Mapping[str, Any] | None = None,
     as_json: bool = False,
+    estimate_from: int = 100_000,
 ) -> ReadResult:
     """Run a read. `built`/`params` come from the statement cache; without them the plan's own are used.
-    `as_json`: the page's records as one JSON text from the database, when the plan has such a statement."""
+    `as_json`: the page's records as one JSON text from the database, when the plan has such a statement.
+    `estimate_from`: with $count=estimate, planner estimates from this many rows are taken as the count."""
     built = built or build_statements(plan, etag=etag)
     values = dict(plan.params if params is None else params)
     if as_json and built.json is not None:
         fetched, text = conn.execute(built.json.page, values).one()
-        total = count_rows(conn, plan, built, values, fetched)
-        return ReadResult(Level([], built.layout), total, records_json=text, fetched=fetched)
+        total, estimated = count_rows(conn, plan, built, values, fetched, estimate_from)
+        return ReadResult(Level([], built.layout), total, text, fetched, estimated)
     rows = [tuple(r) for r in conn.execute(built.main, values)]
     level = Level(rows, built.layout)
     fetch_expands(conn, plan, built.expands, level, values, [max_expand_rows], as_json=as_json)
-    return ReadResult(level, count_rows(conn, plan, built, values, len(rows)))
+    total, estimated = count_rows(conn, plan, built, values, len(rows), estimate_from)
+    return ReadResult(level, total, estimated=estimated)
 
 
 def count_rows(
-    conn: Connection, plan: ReadPlan, built: Built, params: Mapping[str, Any], fetched: int
-) -> int:
-    """COUNT only when needed: the page reveals the total when it is partial (api.md §4.2)."""
+    conn: Connection,
+    plan: ReadPlan,
+    built: Built,
+    params: Mapping[str, Any],
+    fetched: int,
+    estimate_from: int = 100_000,
+) -> tuple[int, bool]:
+    """COUNT only when needed: the page reveals the total when it is partial (api.md §4.2). The second
+    value says whether the total is the planner's estimate."""
     if plan.count is CountMode.SKIP:
-        return -1
+        return -1, False
     size, skip = plan.page.size, plan.page.skip
     if size == 0 or fetched < size:
         if skip == 0:
-            return fetched
+            return fetched, False
         if fetched > 0:
-            return skip + fetched
-    return int(conn.execute(built.count, dict(params)).scalar_one())
+            return skip + fetched, False
+    return total_rows(conn, plan, built, params, estimate_from)
+
+
+def total_rows(
+    conn: Connection, plan: ReadPlan, built: Built, params: Mapping[str, Any], estimate_from: int
+) -> tuple[int, bool]:
+    """The exact COUNT, or with $count=estimate the planner's row estimate when it reaches `estimate_from`
+    (only where the traits can estimate; small results are always counted exactly)."""
+    if plan.count is CountMode.ESTIMATE and traits_for(conn.dialect).estimates_rows:
+        guess = planner_rows(conn, built.count.with_only_columns(sa.literal_column("1")), params)
+        if guess is not None and guess >= estimate_from:
+            return guess, True
+    return int(conn.execute(built.count, dict(params)).scalar_one()), False
+
+
+class _Explain(sa.sql.expression.Executable, sa.sql.expression.ClauseElement):
+    """`EXPLAIN (FORMAT JSON) <select>`, binds and all (SQLAlchemy's documented custom-construct recipe)."""
+
+    inherit_cache = False
+
+    def __init__(self, stmt: sa.Select[Any]) -> None:
+        self.stmt = stmt
+
+
+@compiles(_Explain, "postgresql")
+def _explain_postgresql(element: _Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + str(compiler.process(element.stmt, **kw))
+
+
+def planner_rows(conn: Connection, stmt: sa.Select[Any], params: Mapping[str, Any]) -> int | None:
+    plan = conn.execute(_Explain(stmt), dict(params)).scalar_one()
+    try:
+        return int(plan[0]["Plan"]["Plan Rows"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 def fetch_expands(

@@ -85,7 +85,8 @@ def parse_options(
         expand=parsed("$expand", lambda t: parse_expand(t, limits, separator=separator)),
         top=_paging(values, "$top"),
         skip=_paging(values, "$skip") or 0,
-        count=_count(values.get("$count")),
+        count=_count(values.get("$count")) != "false",
+        estimate=_count(values.get("$count")) == "estimate",
         valrule=values.get("$valrule"),
         context=values.get("$context"),
         showsql=values.get("showsql"),
@@ -114,10 +115,10 @@ def _paging(values: dict[str, str], name: str) -> int | None:
     return int(stripped)
 
 
-def _count(text: str | None) -> bool:
+def _count(text: str | None) -> str:
     if text is None:
-        return True
+        return "true"
     lowered = text.strip().lower()
-    if lowered not in ("true", "false"):
-        raise PagingError("$count must be true or false", parameter="$count")
-    return lowered == "true"
+    if lowered not in ("true", "false", "estimate"):
+        raise PagingError("$count must be true, false or estimate", parameter="$count")
+    return lowered

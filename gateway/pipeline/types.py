@@ -46,6 +46,7 @@ class Action(enum.Enum):
 class CountMode(enum.Enum):
     EXACT = "exact"
     SKIP = "skip"
+    ESTIMATE = "estimate"  # the planner's estimate when it is large (PostgreSQL), else exact
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class QueryOptions:
     top: int | None = None
     skip: int = 0
     count: bool = True
+    estimate: bool = False  # $count=estimate
     valrule: str | None = None
     context: str | None = None
     showsql: str | None = None  # None: off; "": on; "nodata": only the SQL

@@ -65,7 +65,9 @@ def plan_read(req: ApiRequest, ctx: PlanContext) -> ReadPlan:
     add_identifiers(draft, ctx)
     expands = plan_expands(ctx, draft, opts.expand, depth=1)
     page = clamp_page(ctx, opts) if req.action is Action.LIST else Page(0, 0)
-    count = CountMode.EXACT if (opts.count and req.action is Action.LIST) else CountMode.SKIP
+    count = CountMode.SKIP
+    if opts.count and req.action is Action.LIST:
+        count = CountMode.ESTIMATE if opts.estimate else CountMode.EXACT
     return finish_level(draft, page, count, expands)
 
 

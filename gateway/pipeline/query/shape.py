@@ -71,6 +71,7 @@ def read_shape(req: ApiRequest, ctx: PlanContext) -> Hashable:
         shape_of(o.orderby) if o.orderby else None,
         shape_of(o.expand) if o.expand else None,
         o.count,
+        o.estimate,
         bool(o.top) or s.rest_max_records_size > 0,
         o.skip > 0,
         (s.rest_max_records_size, s.rest_columnname_tolowercase, s.rest_default_active_only, s.db_timezone,

@@ -46,6 +46,9 @@ def render_list(
         "X-Array-Count": str(fetched),
         "Cache-Control": "private, no-cache",
     }
+    if result.estimated:
+        body["row-count-estimated"] = True
+        headers["X-Row-Count-Estimated"] = "true"
     link = paging_links(raw, page, total, fetched)
     if link:
         headers["Link"] = link

@@ -28,6 +28,8 @@ def stream_list(
     | Callable[[], AbstractContextManager[Iterator[list[str]]]],
     options: RenderOptions,
     sql: str | None = None,
+    *,
+    estimated: bool = False,
 ) -> HttpResult:
     """An HttpResult whose body is produced lazily from `open_levels()` (a context holding the connection)."""
     head: dict[str, Any] = {
@@ -45,7 +47,10 @@ def stream_list(
         "X-Row-Count": str(total),
         "Cache-Control": "private, no-cache",
     }
-    if total >= 0:
+    if estimated:
+        head["row-count-estimated"] = True
+        headers["X-Row-Count-Estimated"] = "true"
+    elif total >= 0:
         headers["X-Array-Count"] = str(max(total - plan.page.skip, 0))
 
     def body() -> Iterator[bytes]:
