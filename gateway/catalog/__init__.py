@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from gateway.catalog.detect import TableFacts, column_info, table_facts
 from gateway.catalog.graph import child_relations, edge_maps, relations, tenant_paths
+from gateway.catalog.lazy import LazyEntitySets, Skeleton
 from gateway.catalog.model import ColumnInfo, ColumnKind, EntitySet, Relation, Source, index_columns
 from gateway.catalog.names import META_PREFIX, fold_index, lookup, served
 from gateway.errors import TableNotFound
@@ -30,6 +31,7 @@ __all__ = [
     "Relation",
     "Source",
     "build_catalog",
+    "build_lazy_catalog",
     "child_relations",
     "reflect_catalog",
 ]
@@ -40,19 +42,24 @@ class Catalog:
     """The entity sets of one catalog version, keyed by reflected name, with their tenant paths."""
 
     version: int
-    entity_sets: Mapping[str, EntitySet]
+    entity_sets: Mapping[str, EntitySet]  # a LazyEntitySets above reflect_eager_max_tables
     paths: Mapping[str, tuple[Relation, ...]] | None = None  # None: derived without configured overrides
-    _folded: Mapping[str, tuple[EntitySet, ...]] = field(init=False, repr=False, compare=False)
+    _names: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _folded: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "entity_sets", MappingProxyType(dict(self.entity_sets)))
-        object.__setattr__(self, "_folded", MappingProxyType(fold_index(self.entity_sets.items())))
+        if not isinstance(self.entity_sets, LazyEntitySets):
+            object.__setattr__(self, "entity_sets", MappingProxyType(dict(self.entity_sets)))
+        names = tuple(self.entity_sets)  # names only: looking a table up never builds another one
+        object.__setattr__(self, "_names", MappingProxyType({n: n for n in names}))
+        object.__setattr__(self, "_folded", MappingProxyType(fold_index((n, n) for n in names)))
         if self.paths is None:
             object.__setattr__(self, "paths", MappingProxyType(_default_paths(self.entity_sets)))
 
     def find(self, name: str) -> EntitySet | None:
         """The entity set `name` (exact, else unique case-insensitive match); AmbiguousName when several."""
-        return lookup(self.entity_sets, self._folded, name, "tables")
+        found = lookup(self._names, self._folded, name, "tables")
+        return None if found is None else self.entity_sets[found]
 
     def get(self, name: str) -> EntitySet:
         """Like `find`, but an unknown name raises TableNotFound."""
@@ -74,7 +81,11 @@ class Catalog:
 
     def extended(self, entity_sets: Iterable[EntitySet]) -> Catalog:
         """A catalog of the same version with more entity sets (the plugins' meta tables)."""
-        merged = {**self.entity_sets, **{es.name: es for es in entity_sets}}
+        merged: Mapping[str, EntitySet]
+        if isinstance(self.entity_sets, LazyEntitySets):
+            merged = self.entity_sets.merged(entity_sets)
+        else:
+            merged = {**self.entity_sets, **{es.name: es for es in entity_sets}}
         return Catalog(self.version, merged, self.paths)
 
     @classmethod
@@ -109,6 +120,31 @@ def build_catalog(
         for name, table in chosen.items()
     }
     return Catalog(version, entity_sets, MappingProxyType(tenant_paths(entity_sets, settings.tenant_paths)))
+
+
+def build_lazy_catalog(
+    facts: Mapping[str, TableFacts],
+    edges: Iterable[Relation],
+    full_table: Callable[[str], sa.Table],
+    settings: Settings,
+    *,
+    version: int = 1,
+    views: Iterable[str] = (),
+) -> Catalog:
+    """Like `build_catalog`, from facts and FK edges decided without building tables; each full table
+    and entity set is built on first use (lazy.py)."""
+    view_names = frozenset(views)
+    parents, children = edge_maps(edges)
+    yesno = re.compile(settings.yesno_pattern, re.IGNORECASE)
+
+    def builder(name: str) -> Callable[[], EntitySet]:
+        return lambda: _entity_set(
+            full_table(name), facts[name], parents.get(name, ()), children.get(name, ()), yesno, view_names
+        )
+
+    skeletons = {n: Skeleton(n, f.tenant, parents.get(n, ())) for n, f in facts.items()}
+    paths = tenant_paths(skeletons, settings.tenant_paths)
+    return Catalog(version, LazyEntitySets({n: builder(n) for n in facts}), MappingProxyType(paths))
 
 
 def _entity_set(

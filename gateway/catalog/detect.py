@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.sqltypes import _Binary
 
 from gateway.catalog.model import ColumnInfo, ColumnKind, Relation
-from gateway.catalog.names import pick_name, setting_for
+from gateway.catalog.names import fold_index, lookup, setting_for
 from gateway.settings import Settings
 
 __all__ = ["TableFacts", "column_info", "column_kind", "table_facts"]
@@ -89,35 +89,49 @@ def _has_default(column: sa.Column[Any]) -> bool:
 def table_facts(table: sa.Table, settings: Settings, *, is_view: bool) -> TableFacts:
     """Key, uid, tenant, org and identifier columns of `table` (settings maps matched case-insensitively)."""
     names = tuple(str(c.name) for c in table.columns)
+    primary = tuple(str(c.name) for c in table.primary_key.columns)
+    return facts_of(str(table.name), names, primary, settings, is_view=is_view)
+
+
+def facts_of(
+    table: str, names: tuple[str, ...], primary: tuple[str, ...], settings: Settings, *, is_view: bool
+) -> TableFacts:
+    """`table_facts` from the column and primary-key names alone (lazy reflection has no sa.Table yet)."""
+    index = NameIndex(names)
     return TableFacts(
-        key=_key(table, names, settings, is_view),
-        uid=_configured(names, setting_for(settings.uid_columns, table.name))
-        or pick_name(names, f"{table.name}_UU"),
-        tenant=pick_name(names, settings.tenant_column) if settings.tenant_column else None,
-        org=pick_name(names, settings.org_column) if settings.org_column else None,
-        identifier=_identifier(table.name, names, settings),
+        key=primary[0]
+        if len(primary) == 1 and not is_view
+        else _configured(index, setting_for(settings.view_keys, table)),
+        uid=_configured(index, setting_for(settings.uid_columns, table)) or index.pick(f"{table}_UU"),
+        tenant=index.pick(settings.tenant_column) if settings.tenant_column else None,
+        org=index.pick(settings.org_column) if settings.org_column else None,
+        identifier=_identifier(table, index, settings),
     )
 
 
-def _key(table: sa.Table, names: tuple[str, ...], settings: Settings, is_view: bool) -> str | None:
-    primary = tuple(str(c.name) for c in table.primary_key.columns)
-    if len(primary) == 1 and not is_view:
-        return primary[0]
-    return _configured(names, setting_for(settings.view_keys, table.name))
+class NameIndex:
+    """`pick_name` over one fixed list of names, folded once instead of on every pick."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self._exact = {n: n for n in names}
+        self._folded = fold_index((n, n) for n in names)
+
+    def pick(self, wanted: str) -> str | None:
+        return lookup(self._exact, self._folded, wanted, "names")
 
 
-def _identifier(table: str, names: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
+def _identifier(table: str, names: NameIndex, settings: Settings) -> tuple[str, ...]:
     configured = setting_for(settings.identifier_columns, table)
     if configured:
         chosen = tuple(n for n in (_configured(names, part) for part in configured.split("+")) if n)
         if chosen:
             return chosen
     for candidate in IDENTIFIER_CANDIDATES:
-        found = pick_name(names, candidate)
+        found = names.pick(candidate)
         if found:
             return (found,)
     return ()
 
 
-def _configured(names: tuple[str, ...], wanted: str | None) -> str | None:
-    return pick_name(names, wanted.strip()) if wanted and wanted.strip() else None
+def _configured(names: NameIndex, wanted: str | None) -> str | None:
+    return names.pick(wanted.strip()) if wanted and wanted.strip() else None

@@ -7,7 +7,7 @@ Edges come from declared constraints (single column, referencing the parent's ke
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
 
@@ -19,7 +19,7 @@ from gateway.settings import Settings
 if TYPE_CHECKING:
     from gateway.catalog import Catalog
 
-__all__ = ["child_relations", "edge_maps", "relations", "tenant_paths"]
+__all__ = ["child_relations", "edge_maps", "merged_relations", "relations", "tenant_paths"]
 
 MAX_TENANT_HOPS = 3
 
@@ -28,8 +28,20 @@ def relations(
     tables: Mapping[str, sa.Table], keys: Mapping[str, str | None], settings: Settings
 ) -> tuple[Relation, ...]:
     """Every FK edge between the given tables: declared ones first, then the configured ones."""
+    columns = {name: {str(c.name): bool(c.nullable) for c in t.columns} for name, t in tables.items()}
+    return merged_relations(_declared(tables, keys), columns, keys, settings)
+
+
+def merged_relations(
+    declared: Iterable[Relation],
+    columns: Mapping[str, Mapping[str, bool]],
+    keys: Mapping[str, str | None],
+    settings: Settings,
+) -> tuple[Relation, ...]:
+    """`declared` edges, then the configured ones (`columns`: per table, column name -> nullable); the
+    first edge of a column wins."""
     found: dict[tuple[str, str], Relation] = {}
-    for relation in (*_declared(tables, keys), *_configured(tables, keys, settings.extra_foreign_keys)):
+    for relation in (*declared, *_configured(columns, keys, settings.extra_foreign_keys)):
         found.setdefault((relation.child, relation.child_column), relation)
     return tuple(found.values())
 
@@ -57,22 +69,33 @@ def _target(fk: sa.ForeignKey, tables: Mapping[str, sa.Table]) -> tuple[str | No
 
 
 def _configured(
-    tables: Mapping[str, sa.Table], keys: Mapping[str, str | None], extra: Mapping[str, str]
+    columns: Mapping[str, Mapping[str, bool]], keys: Mapping[str, str | None], extra: Mapping[str, str]
 ) -> Iterable[Relation]:
-    folded = fold_index(tables.items())
+    names = {name: name for name in columns}
+    folded = fold_index(names.items())
     for qualified, target in extra.items():
         table_name, column_name = split_qualified(qualified)
-        child = lookup(tables, folded, table_name, "tables")
-        parent = lookup(tables, folded, target.strip(), "tables")
-        column = pick_name((str(c.name) for c in child.columns), column_name) if child is not None else None
-        if child is None or parent is None or column is None or not keys.get(str(parent.name)):
+        child = lookup(names, folded, table_name, "tables")
+        parent = lookup(names, folded, target.strip(), "tables")
+        column = pick_name(columns[child], column_name) if child is not None else None
+        if child is None or parent is None or column is None or not keys.get(parent):
             continue  # a configured FK to a table outside the catalog is ignored, like a declared one
-        nullable = child.c[column].nullable
-        yield Relation(str(child.name), column, str(parent.name), str(keys[str(parent.name)]), not nullable)
+        yield Relation(child, column, parent, str(keys[parent]), not columns[child][column])
+
+
+class Scoped(Protocol):
+    """What tenant paths read of a table: an EntitySet, or a Skeleton before it is built."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def tenant(self) -> str | None: ...
+    @property
+    def parents(self) -> tuple[Relation, ...]: ...
 
 
 def tenant_paths(
-    entity_sets: Mapping[str, EntitySet], configured_paths: Mapping[str, str]
+    entity_sets: Mapping[str, Scoped], configured_paths: Mapping[str, str]
 ) -> dict[str, tuple[Relation, ...]]:
     """For each entity set without a tenant column: the NOT NULL FK relations it inherits its scope through.
 
@@ -99,7 +122,7 @@ def tenant_paths(
 
 
 def _configured_paths(
-    entity_sets: Mapping[str, EntitySet], configured: Mapping[str, str]
+    entity_sets: Mapping[str, Scoped], configured: Mapping[str, str]
 ) -> dict[str, tuple[Relation, ...]]:
     folded = fold_index(entity_sets.items())
     paths: dict[str, tuple[Relation, ...]] = {}

@@ -18,7 +18,10 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine.reflection import Inspector, ObjectKind
 
-from gateway.catalog import Catalog, build_catalog
+from gateway.catalog import Catalog, build_catalog, build_lazy_catalog
+from gateway.catalog.detect import facts_of
+from gateway.catalog.graph import merged_relations
+from gateway.catalog.model import Relation
 from gateway.catalog.names import served
 from gateway.settings import Settings
 
@@ -55,22 +58,42 @@ class Reflected:
 
 
 def reflect_catalog(engine_or_source: _Connectable, settings: Settings, *, version: int = 1) -> Catalog:
-    """Reflect the served tables and views of the data database and build a Catalog from them."""
-    tables, views = reflect_tables(engine_or_source, settings)
-    return build_catalog(tables, settings, version=version, views=views)
+    """Reflect the served tables and views of the data database and build a Catalog from them: at once
+    up to `reflect_eager_max_tables` tables, above that each table's entity set on first use (lazy.py)."""
+    schema = settings.db_schema or None
+    reflected = _reflect(engine_or_source, settings)
+    if len(reflected.names) <= settings.reflect_eager_max_tables:
+        return build_catalog(
+            _build_tables(reflected, schema), settings, version=version, views=reflected.views
+        )
+    names = {n: tuple(str(c["name"]) for c in reflected.columns.get(n, [])) for n in reflected.names}
+    facts = {
+        n: facts_of(n, names[n], tuple(reflected.keys.get(n, ())), settings, is_view=n in reflected.views)
+        for n in reflected.names
+    }
+    edges = _lazy_edges(reflected, {n: f.key for n, f in facts.items()}, settings, schema)
+    return build_lazy_catalog(
+        facts, edges, lambda name: _full_table(reflected, name, schema), settings, version=version,
+        views=reflected.views,
+    )  # fmt: skip
 
 
 def reflect_tables(
     engine_or_source: _Connectable, settings: Settings
 ) -> tuple[tuple[sa.Table, ...], frozenset[str]]:
     """The served tables (built in a private MetaData) and the names of those that are views."""
+    reflected = _reflect(engine_or_source, settings)
+    return _build_tables(reflected, settings.db_schema or None), reflected.views
+
+
+def _reflect(engine_or_source: _Connectable, settings: Settings) -> Reflected:
     schema = settings.db_schema or None
     with engine_or_source.connect() as conn, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_UNKNOWN_TYPE, category=sa.exc.SAWarning)
         reflected = _read(sa.inspect(conn), schema, settings)
         if getattr(conn.dialect, "is_mariadb", False):
             reflected = dataclasses.replace(reflected, json_columns=_json_columns(conn, schema))
-    return _build_tables(reflected, schema), reflected.views
+    return reflected
 
 
 def _read(inspector: Inspector, schema: str | None, settings: Settings) -> Reflected:
@@ -115,19 +138,47 @@ def _by_name(multi: Mapping[tuple[str | None, str], Any]) -> dict[str, Any]:
 
 def _build_tables(reflected: Reflected, schema: str | None) -> tuple[sa.Table, ...]:
     metadata = sa.MetaData(schema=schema)
-    tables = {}
-    for name in reflected.names:
-        key = set(reflected.keys.get(name, ()))
-        is_view = name in reflected.views
-        columns = [
-            _column(info, info["name"] in key, is_view, (name, info["name"]) in reflected.json_columns)
-            for info in reflected.columns.get(name, [])
-        ]
-        tables[name] = sa.Table(name, metadata, *columns, comment=reflected.comments.get(name))
+    tables = {name: _table(reflected, name, metadata) for name in reflected.names}
     for name, table in tables.items():
         for fk in reflected.foreign_keys.get(name, []):
             _add_foreign_key(table, fk, tables, schema)
     return tuple(tables.values())
+
+
+def _table(reflected: Reflected, name: str, metadata: sa.MetaData) -> sa.Table:
+    key = set(reflected.keys.get(name, ()))
+    is_view = name in reflected.views
+    columns = [
+        _column(info, info["name"] in key, is_view, (name, info["name"]) in reflected.json_columns)
+        for info in reflected.columns.get(name, [])
+    ]
+    return sa.Table(name, metadata, *columns, comment=reflected.comments.get(name))
+
+
+def _full_table(reflected: Reflected, name: str, schema: str | None) -> sa.Table:
+    """One table alone in its MetaData (lazy catalogs): FK constraints only ever served the graph."""
+    return _table(reflected, name, sa.MetaData(schema=schema))
+
+
+def _lazy_edges(
+    reflected: Reflected, keys: Mapping[str, str | None], settings: Settings, schema: str | None
+) -> tuple[Relation, ...]:
+    """The FK edges `relations` finds on built tables, read from the reflected dicts: single-column FKs
+    to the key of another served table of the same schema, then the configured ones."""
+    columns = {n: {str(c["name"]): bool(c.get("nullable", True)) for c in reflected.columns.get(n, [])}
+               for n in reflected.names}  # fmt: skip
+    declared = []
+    for name in reflected.names:
+        for fk in reflected.foreign_keys.get(name, []):
+            local, referred = fk["constrained_columns"], fk["referred_columns"]
+            parent = str(fk.get("referred_table"))
+            if (
+                len(local) == 1 == len(referred) and parent in columns
+                and (fk.get("referred_schema") or schema) == schema
+                and local[0] in columns[name] and keys.get(parent) == referred[0]
+            ):  # fmt: skip
+                declared.append(Relation(name, local[0], parent, referred[0], not columns[name][local[0]]))
+    return merged_relations(declared, columns, keys, settings)
 
 
 def _column(info: Mapping[str, Any], primary_key: bool, is_view: bool, is_json: bool) -> sa.Column[Any]:
