@@ -200,10 +200,10 @@ def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) ->
     """Plan and build, or take both from the statement cache when this request shape was seen before."""
     if cache is None or req.options.valrule is not None:
         return _build(req, ctx)
-    planned: Planned = cache.get_or_build(read_shape(req, ctx), lambda: _build(req, ctx))
-    plan = planned[0]
-    if req.action is Action.LIST:
-        plan = dataclasses.replace(plan, page=clamp_page(ctx, req.options))
+    page = clamp_page(ctx, req.options) if req.action is Action.LIST else None
+    shape = (read_shape(req, ctx), page.size if page is not None else None)  # the size is in the SQL
+    planned: Planned = cache.get_or_build(shape, lambda: _build(req, ctx))
+    plan = planned[0] if page is None else dataclasses.replace(planned[0], page=page)
     return plan, planned[1], planned[2]
 
 
@@ -223,7 +223,7 @@ def _params(req: ApiRequest, ctx: PlanContext, plan: ReadPlan, bindings: tuple[A
     """This request's values for every bind of the (possibly cached) statements."""
     params: dict[str, Any] = dict(plan.params)
     params.update(scope_params(ctx.actor))
-    params.update(gw_limit=plan.page.size, gw_offset=plan.page.skip)
+    params["gw_offset"] = plan.page.skip
     if req.key is not None:
         params["gw_key"] = key_target(plan.entity, req.key)[1]
     for locator, slots, prefix in bindings:

@@ -19,8 +19,10 @@ from typing import Any, cast
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 
+from filter_grammar.sqlmath import gw_asc, gw_desc
 from gateway.catalog.model import ColumnInfo, ColumnKind
 from gateway.pipeline.query.select import BuiltExpand, Layout, keys_clause, layout_of, raw
 from gateway.pipeline.types import Output, ReadPlan
@@ -90,16 +92,35 @@ def _qualifies(plan: ReadPlan, layout: Layout) -> bool:
 
 
 def _page(plan: ReadPlan, layout: Layout, page: sa.Select[Any]) -> sa.Select[Any]:
-    """`SELECT count(*), '[' || string_agg(record, ',' ORDER BY n) || ']'` over the numbered page."""
+    """`SELECT count(*), '[' || string_agg(record, ',' ORDER BY <the page's order>) || ']'` over the page.
+
+    The sort values ride along as columns of the limited page and the aggregate re-sorts its few rows: a
+    ROW_NUMBER() over the page's ORDER BY inside the page query would make PostgreSQL sort every matching
+    row before the LIMIT instead of keeping the top N."""
     labelled = [raw(c).label(f"c{i}") for i, c in enumerate(layout.columns)]  # names repeat across joins
-    number = sa.func.row_number().over(order_by=plan.order).label("gw_n")
-    sub = page.with_only_columns(*labelled, number).subquery("gw_page")
+    sorts = [_sort_value(o).label(f"s{j}") for j, o in enumerate(plan.order)]
+    sub = page.with_only_columns(*labelled, *sorts).subquery("gw_page")
     cells = [raw(sub.c[f"c{i}"]) for i in range(len(layout.columns))]
     record = _record(plan, layout, cells)
-    joined = sa.func.string_agg(record, aggregate_order_by(_lit(","), sub.c.gw_n))
+    order = [_sorted_by(o, sub.c[f"s{j}"]) for j, o in enumerate(plan.order)]
+    joined = sa.func.string_agg(record, aggregate_order_by(_lit(","), *order))
     array = _lit("[") + sa.func.coalesce(joined, _lit("")) + _lit("]")
     stmt = sa.select(sa.func.count().label("n"), array.label("records")).select_from(sub)
     return cast("sa.Select[Any]", stmt)
+
+
+def _sort_value(clause: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The value a sort key sorts by: the argument of gw_asc/gw_desc, or the column of `col.asc()`."""
+    if isinstance(clause, gw_asc | gw_desc):
+        return clause.args[0]
+    return cast("ColumnElement[Any]", clause.element)
+
+
+def _sorted_by(clause: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The same sort key (direction, NULLs lowest) over `value`."""
+    if isinstance(clause, gw_asc | gw_desc):
+        return type(clause)(value, type_=clause.type)
+    return value.desc() if clause.modifier is operators.desc_op else value.asc()
 
 
 def _supported(out: Output, layout: Layout, index: int) -> bool:
