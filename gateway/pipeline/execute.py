@@ -258,9 +258,7 @@ def _fetch_json_children(
         merged = {**expand.target.params, **params, built.param: values}
         for parent, children, text in conn.execute(built.json, merged):
             texts[parent] = text
-            budget[0] -= children
-    if budget[0] < 0:
-        raise errors.TooComplex("the expanded children exceed REST_MAX_EXPAND_ROWS", parameter="$expand")
+            _spend(budget, children)
     return Level([], built.layout, texts=texts)
 
 
@@ -278,14 +276,19 @@ def _fetch_expand(
     if values:
         merged = {**expand.target.params, **params, built.param: values}
         rows = [tuple(r) for r in conn.execute(built.stmt, merged)]
-    budget[0] -= len(rows)
-    if budget[0] < 0:
-        raise errors.TooComplex("the expanded children exceed REST_MAX_EXPAND_ROWS", parameter="$expand")
+    _spend(budget, len(rows))
     sub = Level(rows, built.layout)
     for row in rows:
         sub.by_link.setdefault(row[built.layout.link_at], []).append(row)  # type: ignore[index]
     fetch_expands(conn, expand.target, built.subs, sub, params, budget)
     return sub
+
+
+def _spend(budget: list[int], rows: int) -> None:
+    """Count expanded rows against REST_MAX_EXPAND_ROWS (one budget for all levels of a read)."""
+    budget[0] -= rows
+    if budget[0] < 0:
+        raise errors.TooComplex("the expanded children exceed REST_MAX_EXPAND_ROWS", parameter="$expand")
 
 
 def _link_values(plan: ReadPlan, level: Level, expand: ExpandPlan) -> list[Any]:
