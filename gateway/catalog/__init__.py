@@ -1,14 +1,15 @@
 """The catalog: an immutable snapshot of the served entity sets, and the holder that swaps snapshots.
 
 A `Catalog` is built once (from reflection or, in unit tests, from a `MetaData`) and never changes;
-a reload builds a new one to the side and `CatalogHolder` swaps it in. Lookups here do no I/O.
+a reload builds a new one to the side and `CatalogHolder` swaps it in. Lookups here do no I/O, except
+in a lazy catalog (above `reflect_eager_max_tables`), whose tables are reflected on first use (lazy.py).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -125,26 +126,29 @@ def build_catalog(
 def build_lazy_catalog(
     facts: Mapping[str, TableFacts],
     edges: Iterable[Relation],
-    full_table: Callable[[str], sa.Table],
+    tables: Callable[[Sequence[str]], Mapping[str, sa.Table]],
     settings: Settings,
     *,
     version: int = 1,
     views: Iterable[str] = (),
 ) -> Catalog:
-    """Like `build_catalog`, from facts and FK edges decided without building tables; each full table
-    and entity set is built on first use (lazy.py)."""
+    """Like `build_catalog`, from the facts and FK edges of every served table (decided from the outline,
+    in `facts` order); `tables` reflects the named tables, and runs only when a request needs them."""
     view_names = frozenset(views)
     parents, children = edge_maps(edges)
     yesno = re.compile(settings.yesno_pattern, re.IGNORECASE)
 
-    def builder(name: str) -> Callable[[], EntitySet]:
-        return lambda: _entity_set(
-            full_table(name), facts[name], parents.get(name, ()), children.get(name, ()), yesno, view_names
-        )
+    def build(names: Sequence[str]) -> dict[str, EntitySet]:
+        return {
+            name: _entity_set(
+                table, facts[name], parents.get(name, ()), children.get(name, ()), yesno, view_names
+            )
+            for name, table in tables(names).items()
+        }
 
     skeletons = {n: Skeleton(n, f.tenant, parents.get(n, ())) for n, f in facts.items()}
     paths = tenant_paths(skeletons, settings.tenant_paths)
-    return Catalog(version, LazyEntitySets({n: builder(n) for n in facts}), MappingProxyType(paths))
+    return Catalog(version, LazyEntitySets(facts, build), MappingProxyType(paths))
 
 
 def _entity_set(

@@ -1,17 +1,19 @@
 """Reflection of the data database into `sa.Table` objects, then into a Catalog.
 
-The only catalog module that does I/O: a handful of bulk inspector calls (columns, keys, FKs, comments)
-over the served tables and views of `db_schema`. Tables are built in a private MetaData that holds only
-FK constraints between served tables. Detection rules live in `detect.py`/`graph.py`, not here.
+With outline.py the only catalog modules that do I/O. Up to `reflect_eager_max_tables` served tables and
+views of `db_schema`: a handful of bulk inspector calls (columns, keys, FKs, comments), tables built in a
+private MetaData that holds only FK constraints between served tables. Above that the catalog is lazy:
+startup reads only the outline (column names, keys, FKs: outline.py), and a table is reflected and built
+alone the first time a request needs it, or every missing one in one bulk read when a request walks all
+tables (lazy.py). Detection rules live in `detect.py`/`graph.py`, not here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import warnings
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,8 +23,8 @@ from sqlalchemy.engine.reflection import Inspector, ObjectKind
 from gateway.catalog import Catalog, build_catalog, build_lazy_catalog
 from gateway.catalog.detect import facts_of
 from gateway.catalog.graph import merged_relations
-from gateway.catalog.model import Relation
 from gateway.catalog.names import served
+from gateway.catalog.outline import Outline, declared_edges, read_outline
 from gateway.settings import Settings
 
 __all__ = ["reflect_catalog", "reflect_tables"]
@@ -57,56 +59,86 @@ class Reflected:
     json_columns: frozenset[tuple[str, str]] = frozenset()
 
 
-def reflect_catalog(engine_or_source: _Connectable, settings: Settings, *, version: int = 1) -> Catalog:
-    """Reflect the served tables and views of the data database and build a Catalog from them: at once
-    up to `reflect_eager_max_tables` tables, above that each table's entity set on first use (lazy.py)."""
+def reflect_catalog(source: _Connectable, settings: Settings, *, version: int = 1) -> Catalog:
+    """Reflect the served tables and views of the data database and build a Catalog from them: all at
+    once up to `reflect_eager_max_tables` tables, above that lazily (each table on first use)."""
     schema = settings.db_schema or None
-    reflected = _reflect(engine_or_source, settings)
-    if len(reflected.names) <= settings.reflect_eager_max_tables:
-        return build_catalog(
-            _build_tables(reflected, schema), settings, version=version, views=reflected.views
-        )
-    names = {n: tuple(str(c["name"]) for c in reflected.columns.get(n, [])) for n in reflected.names}
-    facts = {
-        n: facts_of(n, names[n], tuple(reflected.keys.get(n, ())), settings, is_view=n in reflected.views)
-        for n in reflected.names
-    }
-    edges = _lazy_edges(reflected, {n: f.key for n, f in facts.items()}, settings, schema)
-    return build_lazy_catalog(
-        facts, edges, lambda name: _full_table(reflected, name, schema), settings, version=version,
-        views=reflected.views,
-    )  # fmt: skip
+    with _inspecting(source) as (conn, inspector):
+        names, views = _served_names(inspector, schema, settings)
+        if len(names) <= settings.reflect_eager_max_tables:
+            tables = _build_tables(_read(conn, inspector, schema, names, views), schema)
+            return build_catalog(tables, settings, version=version, views=views)
+        outline = read_outline(conn, inspector, schema, names)
+        if outline is None:  # no catalog queries for this dialect: the bulk inspector calls
+            reflected = _read(conn, inspector, schema, names, views)
+            outline = Outline.of(reflected.columns, reflected.keys, reflected.foreign_keys)
+    return _lazy_catalog(source, settings, outline, names, views, version)
 
 
-def reflect_tables(
-    engine_or_source: _Connectable, settings: Settings
-) -> tuple[tuple[sa.Table, ...], frozenset[str]]:
+def reflect_tables(source: _Connectable, settings: Settings) -> tuple[tuple[sa.Table, ...], frozenset[str]]:
     """The served tables (built in a private MetaData) and the names of those that are views."""
-    reflected = _reflect(engine_or_source, settings)
-    return _build_tables(reflected, settings.db_schema or None), reflected.views
-
-
-def _reflect(engine_or_source: _Connectable, settings: Settings) -> Reflected:
     schema = settings.db_schema or None
-    with engine_or_source.connect() as conn, warnings.catch_warnings():
+    with _inspecting(source) as (conn, inspector):
+        names, views = _served_names(inspector, schema, settings)
+        return _build_tables(_read(conn, inspector, schema, names, views), schema), views
+
+
+def _lazy_catalog(
+    source: _Connectable,
+    settings: Settings,
+    outline: Outline,
+    names: Sequence[str],
+    views: frozenset[str],
+    version: int,
+) -> Catalog:
+    """Facts and FK graph from the outline now; each table reflected (types, defaults, comments) later."""
+    schema = settings.db_schema or None
+    facts = {
+        n: facts_of(n, tuple(c for c, _ in outline.columns.get(n, ())), outline.keys.get(n, ()), settings,
+                    is_view=n in views)
+        for n in names
+    }  # fmt: skip
+    keys = {n: f.key for n, f in facts.items()}
+    nullable = {n: dict(outline.columns.get(n, ())) for n in names}
+    edges = merged_relations(declared_edges(outline, keys, schema), nullable, keys, settings)
+
+    def tables(wanted: Sequence[str]) -> dict[str, sa.Table]:
+        with _inspecting(source) as (conn, inspector):
+            reflected = _read(conn, inspector, schema, wanted, views)
+        metadata = sa.MetaData(schema=schema)  # FK constraints only ever served the graph: none here
+        return {n: _table(reflected, n, metadata) for n in reflected.names if reflected.columns.get(n)}
+
+    return build_lazy_catalog(facts, edges, tables, settings, version=version, views=views)
+
+
+@contextmanager
+def _inspecting(source: _Connectable) -> Iterator[tuple[sa.Connection, Inspector]]:
+    with source.connect() as conn, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_UNKNOWN_TYPE, category=sa.exc.SAWarning)
-        reflected = _read(sa.inspect(conn), schema, settings)
-        if getattr(conn.dialect, "is_mariadb", False):
-            reflected = dataclasses.replace(reflected, json_columns=_json_columns(conn, schema))
-    return reflected
+        yield conn, sa.inspect(conn)
 
 
-def _read(inspector: Inspector, schema: str | None, settings: Settings) -> Reflected:
+def _served_names(
+    inspector: Inspector, schema: str | None, settings: Settings
+) -> tuple[tuple[str, ...], frozenset[str]]:
     views = set(inspector.get_view_names(schema))
-    names = [
+    names = tuple(
         n
         for n in (*inspector.get_table_names(schema), *sorted(views))
         if served(n, settings.tables, settings.exclude_tables)
-    ]
+    )
+    return names, frozenset(views.intersection(names))
+
+
+def _read(
+    conn: sa.Connection, inspector: Inspector, schema: str | None, names: Sequence[str], views: frozenset[str]
+) -> Reflected:
+    """Everything about the tables `names` in bulk inspector calls (MariaDB: plus its JSON columns)."""
     if not names:
         return Reflected((), frozenset(), {}, {}, {}, {})
-    options: dict[str, Any] = {"schema": schema, "filter_names": names, "kind": ObjectKind.ANY}
+    options: dict[str, Any] = {"schema": schema, "filter_names": list(names), "kind": ObjectKind.ANY}
     keys = inspector.get_multi_pk_constraint(**options)
+    is_mariadb = getattr(conn.dialect, "is_mariadb", False)
     return Reflected(
         names=tuple(names),
         views=frozenset(views.intersection(names)),
@@ -114,6 +146,7 @@ def _read(inspector: Inspector, schema: str | None, settings: Settings) -> Refle
         keys={name: pk.get("constrained_columns") or () for name, pk in _by_name(keys).items()},
         foreign_keys=_by_name(inspector.get_multi_foreign_keys(**options)),
         comments=_comments(inspector, options),
+        json_columns=_json_columns(conn, schema, names) if is_mariadb else frozenset(),
     )
 
 
@@ -123,10 +156,13 @@ def _comments(inspector: Inspector, options: dict[str, Any]) -> Mapping[str, str
     return {name: c.get("text") for name, c in _by_name(inspector.get_multi_table_comment(**options)).items()}
 
 
-def _json_columns(conn: sa.Connection, schema: str | None) -> frozenset[tuple[str, str]]:
+def _json_columns(
+    conn: sa.Connection, schema: str | None, names: Sequence[str]
+) -> frozenset[tuple[str, str]]:
     owner = sa.literal(schema) if schema else sa.func.database()
     query = sa.select(_CHECKS.c.TABLE_NAME, _CHECKS.c.CHECK_CLAUSE).where(
-        _CHECKS.c.CONSTRAINT_SCHEMA == owner  # noqa: SIM300 - a column, not a constant
+        _CHECKS.c.CONSTRAINT_SCHEMA == owner,  # noqa: SIM300 - a column, not a constant
+        _CHECKS.c.TABLE_NAME.in_(names),
     )
     found = ((str(table), _JSON_CHECK.match(str(clause).strip())) for table, clause in conn.execute(query))
     return frozenset((table, match.group(1)) for table, match in found if match)
@@ -153,32 +189,6 @@ def _table(reflected: Reflected, name: str, metadata: sa.MetaData) -> sa.Table:
         for info in reflected.columns.get(name, [])
     ]
     return sa.Table(name, metadata, *columns, comment=reflected.comments.get(name))
-
-
-def _full_table(reflected: Reflected, name: str, schema: str | None) -> sa.Table:
-    """One table alone in its MetaData (lazy catalogs): FK constraints only ever served the graph."""
-    return _table(reflected, name, sa.MetaData(schema=schema))
-
-
-def _lazy_edges(
-    reflected: Reflected, keys: Mapping[str, str | None], settings: Settings, schema: str | None
-) -> tuple[Relation, ...]:
-    """The FK edges `relations` finds on built tables, read from the reflected dicts: single-column FKs
-    to the key of another served table of the same schema, then the configured ones."""
-    columns = {n: {str(c["name"]): bool(c.get("nullable", True)) for c in reflected.columns.get(n, [])}
-               for n in reflected.names}  # fmt: skip
-    declared = []
-    for name in reflected.names:
-        for fk in reflected.foreign_keys.get(name, []):
-            local, referred = fk["constrained_columns"], fk["referred_columns"]
-            parent = str(fk.get("referred_table"))
-            if (
-                len(local) == 1 == len(referred) and parent in columns
-                and (fk.get("referred_schema") or schema) == schema
-                and local[0] in columns[name] and keys.get(parent) == referred[0]
-            ):  # fmt: skip
-                declared.append(Relation(name, local[0], parent, referred[0], not columns[name][local[0]]))
-    return merged_relations(declared, columns, keys, settings)
 
 
 def _column(info: Mapping[str, Any], primary_key: bool, is_view: bool, is_json: bool) -> sa.Column[Any]:
