@@ -131,3 +131,28 @@ def test_read_on_a_dead_hot_connection_is_retried(engine_of) -> None:  # type: i
     first = run_read(source, 5000, _session_id)
     _kill(source.engine, first)
     assert run_read(source, 5000, _session_id) != first
+
+
+@postgresql_only
+def test_repeated_reads_run_prepared(engine_of, backend) -> None:  # type: ignore[no-untyped-def]
+    """Cached statements keep one SQL text, so psycopg prepares them on the server from the 5th run."""
+    from gateway.app import create_app
+    from gateway.db import Databases
+    from gateway.jobs.clock import FixedClock
+    from gateway.testing import bearer, session_token
+
+    source = EngineSource(engine_of())
+    overrides = {"secret_key": "prepared-" + "0123456789abcdef" * 4, "plugins": []}
+    app = create_app(overrides, databases=Databases(source, source), clock=FixedClock())
+    headers = bearer(session_token(app, "GardenAdmin", client_id=11, role="GardenWorld Admin"))
+    client = app.test_client()
+    for top in (3, 3, 3, 3, 3, 3, 3):
+        assert (
+            client.get(
+                f"/api/v1/models/c_order?$top={top}&$filter=GrandTotal gt 1", headers=headers
+            ).status_code
+            == 200
+        )
+    with source.read() as conn:  # the pool's only connection: the one that served the reads
+        prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
+    assert any("C_Order" in text for text in prepared), prepared
