@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gateway.meta.sysconfig import RuntimeConfig
     from gateway.meta.tables import CoreTables
     from gateway.pipeline.query.shape import StatementCache
+    from gateway.pipeline.skiptoken import SkipTokens
 
 
 @dataclass(slots=True)
@@ -33,4 +34,5 @@ class GatewayState:
     statements: StatementCache
     clock: Clock
     options: StatementCache | None = None  # parsed option texts ($filter, $orderby, ...), shared by tables
+    skip_tokens: SkipTokens | None = None  # keyset paging's token signer, keyed by the app secret (init_auth)
     extras: dict[str, Any] = field(default_factory=dict)  # per-app caches of the edge (auth caches, health)

@@ -16,6 +16,7 @@ from gateway.auth import apitokens, routes, service, tokens
 from gateway.auth.verified import VerifiedTokens
 from gateway.errors import AuthenticationError, AuthScopeError
 from gateway.meta.migrate import ensure_secret
+from gateway.pipeline.skiptoken import SkipTokens
 
 if TYPE_CHECKING:
     from gateway.state import GatewayState
@@ -28,10 +29,11 @@ def init_auth(app: Flask, state: GatewayState) -> None:
     if "auth.keys" in state.extras:
         raise RuntimeError("init_auth was already called for this app")
     secret = state.settings.secret_key.encode()
-    if not secret and state.settings.jwt_algorithm.startswith("HS"):
+    if not secret:  # also with key pairs: the secret signs keyset paging tokens
         with state.databases.meta.begin() as conn:
             secret = ensure_secret(conn, state.meta)
     keys = tokens.load_keys(state.settings, secret)
+    state.skip_tokens = SkipTokens(secret)
     state.extras["auth.keys"] = keys
     tokens.configure_jwt(app, state.settings, keys)
     app.register_blueprint(routes.bp, url_prefix="/api/v1/auth")

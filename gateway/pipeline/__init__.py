@@ -18,7 +18,7 @@ from gateway.actor import Actor
 from gateway.catalog import Catalog
 from gateway.db import ConnectionSource
 from gateway.dialects import traits_for
-from gateway.errors import AuthorizationError, ColumnNotFound, RecordNotFound, UnknownColumn
+from gateway.errors import AuthorizationError, ColumnNotFound, InvalidOption, RecordNotFound, UnknownColumn
 from gateway.meta.valrules import ValRule
 from gateway.pipeline.execute import (
     Level,
@@ -32,6 +32,7 @@ from gateway.pipeline.execute import (
 )
 from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
+from gateway.pipeline.plan.keyset import after_params
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
 from gateway.pipeline.query.json_sql import json_expands, json_statements
 from gateway.pipeline.query.select import Built, build_statements
@@ -41,7 +42,16 @@ from gateway.pipeline.render.envelope import render_list, render_record
 from gateway.pipeline.render.formats import Format, negotiate, render_formatted, stream_formatted
 from gateway.pipeline.render.stream import stream_list
 from gateway.pipeline.request import parse_request
-from gateway.pipeline.types import Action, ApiRequest, CountMode, HttpResult, RawRequest, ReadPlan
+from gateway.pipeline.skiptoken import SkipTokens
+from gateway.pipeline.types import (
+    Action,
+    ApiRequest,
+    CountMode,
+    HttpResult,
+    Position,
+    RawRequest,
+    ReadPlan,
+)
 from gateway.settings import Settings
 
 SHOWSQL_PERMISSION = "models.showsql"
@@ -67,9 +77,10 @@ def read(
     cache: StatementCache | None = None,
     json_records: bool = False,
     parsed: StatementCache | None = None,
+    skip_tokens: SkipTokens | None = None,
 ) -> HttpResult:
-    """`json_records`: the caller sends the body as JSON as it is, so the records may come as one JSON
-    text built by the database (json_sql.py) instead of a list of dicts."""
+    """`json_records`: the body goes out as JSON as it is, so records may come as one JSON text built by
+    the database (json_sql.py). `skip_tokens`: keyset paging (`$skiptoken`) is offered with them."""
     action = _action_of(target)
     fmt, raw = negotiate(raw, action)
     ctx = PlanContext(catalog, actor, settings, traits_for(source.dialect), now)
@@ -85,12 +96,13 @@ def read(
     )
     if req.options.valrule is not None and find_valrule is not None:
         ctx.valrule = find_valrule(req.options.valrule)
+    ctx.position = _keyset_position(req, skip_tokens)
     plan, built, bindings = _planned(req, ctx, cache)
     params = _params(req, ctx, plan, bindings)
     sql = _showsql(req, built, actor, source)
     if req.options.showsql == "nodata":
         return HttpResult(200, {"sql-command": sql})
-    as_json = json_records and fmt is None and _json_renders_alike(settings)
+    as_json = json_records and fmt is None and not plan.keyset and _json_renders_alike(settings)
     if action is Action.LIST and plan.page.size == 0:
         return _stream(plan, built, params, source, ctx, sql, fmt, as_json=as_json)
     result = _fetch(plan, built, params, source, settings, as_json=as_json)
@@ -98,7 +110,14 @@ def read(
     if action is Action.LIST:
         if fmt is not None:
             return render_formatted(fmt, plan, result, options)
-        return render_list(plan, result, options, raw, sql)
+        return render_list(
+            plan,
+            result,
+            options,
+            raw,
+            sql,
+            next_token=skip_tokens.after_page(req, plan, result.level) if skip_tokens else None,
+        )
     if not result.level.rows:
         raise RecordNotFound(f"No record found matching id: {target.key}")
     record, etag = render_record(plan, result, options, sql=sql)
@@ -130,6 +149,12 @@ def _fetch(
             estimate_from=settings.count_estimate_min_rows,
         ),
     )
+
+
+def _keyset_position(req: ApiRequest, skip_tokens: SkipTokens | None) -> Position | None:
+    if req.options.skiptoken is not None and skip_tokens is None:
+        raise InvalidOption("$skiptoken is not offered here", parameter="$skiptoken")
+    return skip_tokens.for_request(req) if skip_tokens is not None else None
 
 
 def _json_renders_alike(settings: Settings) -> bool:
@@ -201,7 +226,8 @@ def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) ->
     if cache is None or req.options.valrule is not None:
         return _build(req, ctx)
     page = clamp_page(ctx, req.options) if req.action is Action.LIST else None
-    shape = (read_shape(req, ctx), page.size if page is not None else None)  # the size is in the SQL
+    keyset = None if ctx.position is None else (ctx.position.shape,)  # NULLs change the predicate
+    shape = (read_shape(req, ctx), page.size if page is not None else None, keyset)  # the size is in SQL
     planned: Planned = cache.get_or_build(shape, lambda: _build(req, ctx))
     plan = planned[0] if page is None else dataclasses.replace(planned[0], page=page)
     return plan, planned[1], planned[2]
@@ -210,7 +236,7 @@ def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) ->
 def _build(req: ApiRequest, ctx: PlanContext) -> Planned:
     plan = _plan(req, ctx)
     built = build_statements(plan, etag=req.action is not Action.LIST, array_binds=ctx.traits.array_binds)
-    if req.action is Action.LIST and ctx.traits.json_pages:
+    if req.action is Action.LIST and ctx.traits.json_pages and not plan.keyset:
         built = dataclasses.replace(
             built,
             json=json_statements(plan, built.layout, built.main),
@@ -226,6 +252,8 @@ def _params(req: ApiRequest, ctx: PlanContext, plan: ReadPlan, bindings: tuple[A
     params["gw_offset"] = plan.page.skip
     if req.key is not None:
         params["gw_key"] = key_target(plan.entity, req.key)[1]
+    if ctx.position is not None and ctx.position.values is not None:
+        params.update(after_params(ctx.position.values))
     for locator, slots, prefix in bindings:
         literals = literals_of(locate(req.options, locator))
         params.update(bind_values(slots, literals, ctx.compile_options(prefix)))

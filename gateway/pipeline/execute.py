@@ -181,7 +181,7 @@ def count_rows(
     if plan.count is CountMode.SKIP:
         return -1, False
     size, skip = plan.page.size, plan.page.skip
-    if size == 0 or fetched < size:
+    if plan.after is None and (size == 0 or fetched < size):  # a keyset page's position is unknown
         if skip == 0:
             return fetched, False
         if fetched > 0:

@@ -15,7 +15,18 @@ from gateway.pipeline.query.shape import StatementCache
 from gateway.pipeline.types import Action, ApiRequest, QueryOptions, RawRequest
 
 _LIST_OPTIONS = frozenset(
-    {"$filter", "$select", "$orderby", "$top", "$skip", "$expand", "$count", "$valrule", "$context"}
+    {
+        "$filter",
+        "$select",
+        "$orderby",
+        "$top",
+        "$skip",
+        "$expand",
+        "$count",
+        "$valrule",
+        "$context",
+        "$skiptoken",
+    }
 )
 _RECORD_OPTIONS = frozenset({"$select", "$expand"})
 _MAX_PAGING = 2**31
@@ -90,6 +101,7 @@ def parse_options(
         valrule=values.get("$valrule"),
         context=values.get("$context"),
         showsql=values.get("showsql"),
+        skiptoken=values.get("$skiptoken"),
         present=frozenset(values),
     )
 

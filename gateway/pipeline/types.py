@@ -64,6 +64,7 @@ class QueryOptions:
     valrule: str | None = None
     context: str | None = None
     showsql: str | None = None  # None: off; "": on; "nodata": only the SQL
+    skiptoken: str | None = None  # keyset paging: a token of a next link, or "start"
     present: frozenset[str] = frozenset()  # option names given (lower case, with '$')
 
 
@@ -84,6 +85,27 @@ class ApiRequest:
 class Page:
     size: int  # 0 = unlimited
     skip: int
+
+
+@dataclass(frozen=True, slots=True)
+class SortTerm:
+    """One key of a keyset-paged order: the value sorted by, its direction (NULL sorts lowest)."""
+
+    value: ColumnElement[Any]
+    descending: bool
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a keyset page starts: after the row whose sort values these are (None: the first page)."""
+
+    values: tuple[Any, ...] | None = None
+
+    @property
+    def shape(self) -> tuple[bool, ...] | None:
+        """What the statement depends on: which values are NULL (they change the predicate's form)."""
+        return None if self.values is None else tuple(v is None for v in self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +143,8 @@ class ReadPlan:
     key_column: ColumnElement[Any] | None = None
     etag_columns: tuple[ColumnElement[Any], ...] = ()
     count_from: FromClause | None = None  # the FROM without identifier joins (they never change a count)
+    keyset: tuple[SortTerm, ...] = ()  # keyset paging: the order's terms, selected after the layout
+    after: ColumnElement[bool] | None = None  # keyset paging: rows after the token's position (page only)
 
 
 @dataclass(frozen=True, slots=True)

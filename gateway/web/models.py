@@ -33,6 +33,7 @@ def _read(target: ReadTarget) -> Response:
         cache=st.statements,
         json_records=True,
         parsed=st.options,
+        skip_tokens=st.skip_tokens,
     )
     return to_response(result)
 

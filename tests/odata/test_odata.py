@@ -135,11 +135,31 @@ def test_odata_client_top_spans_pages(client) -> None:  # type: ignore[no-untype
     first = client.get(url, headers=basic("GardenAdmin")).get_json()
     assert len(first["value"]) == 100
     link = first["@odata.nextLink"]
-    assert "$top=50" in link and "$skip=100" in link
+    assert "$top=50" in link and "$skiptoken=" in link and "$skip=" not in link  # keyset paging
     second = client.get(link.removeprefix("http://localhost"), headers=basic("GardenAdmin")).get_json()
     assert len(second["value"]) == 50 and "@odata.nextLink" not in second
     ids = [r["C_Order_ID"] for r in first["value"] + second["value"]]
     assert len(set(ids)) == 150
+
+
+def test_odata_next_links_after_a_client_skip_continue_by_position(client) -> None:  # type: ignore[no-untyped-def]
+    url = "/odata/C_Order?$orderby=DateOrdered desc&$skip=30&$select=DocumentNo"
+    headers = basic("GardenAdmin")
+    first = client.get(url, headers=headers).get_json()
+    second = client.get(first["@odata.nextLink"].removeprefix("http://localhost"), headers=headers).get_json()
+    offset = client.get(url.replace("$skip=30", "$skip=130"), headers=headers).get_json()
+    assert [r["C_Order_ID"] for r in second["value"]] == [r["C_Order_ID"] for r in offset["value"]]
+
+
+def test_odata_sets_without_a_single_key_page_by_offset(databases) -> None:  # type: ignore[no-untyped-def]
+    from gateway.app import create_app
+
+    settings = {"secret_key": "odata-offset-" + "0123456789abcdef" * 4, "rest_max_records_size": 20}
+    client = create_app(settings, databases=databases).test_client()
+    first = client.get("/odata/M_ProductPrice?$orderby=PriceStd", headers=basic("GardenAdmin"))
+    assert first.status_code == 200, first.get_json()
+    link = first.get_json()["@odata.nextLink"]
+    assert "$skip=20" in link and "$skiptoken" not in link
 
 
 def test_odata_single_entity_by_key(client) -> None:  # type: ignore[no-untyped-def]

@@ -127,3 +127,35 @@ def test_perf_scale(servers: dict[str, Server], results: dict[str, Any]) -> None
         trend = f"growth {growth['gateway']:+.0%} (floor {growth['floor']:+.0%})"
         print(f"\nscale {variant:<12} gateway p50: {cells}; {trend}")
     results["scale"] = measured
+
+
+DEEP_BASE = "/api/v1/models/perf_order_1m?$select=DocumentNo,GrandTotal&$count=false&$top=100"
+
+
+def test_perf_deep_page(servers: dict[str, Server], results: dict[str, Any]) -> None:
+    """A page 700,000 rows deep into the 1M-row table: `$skip` against the keyset next link that starts
+    at the same row (gateway only; one client)."""
+    gateway = servers["gateway"]
+    depth = 700_000
+    first = requests.get(
+        url_of(gateway, f"{DEEP_BASE}&$skip={depth - 100}&$skiptoken=start"), headers=dict(gateway.headers)
+    )
+    assert first.status_code == 200, first.text[:300]
+    link = first.headers["Link"]
+    keyset = link[link.index("/api/") : link.index(">")]
+    offset = f"{DEEP_BASE}&$skip={depth}"
+    pages = [requests.get(gateway.base + keyset, headers=dict(gateway.headers)).json()]
+    pages.append(requests.get(url_of(gateway, offset), headers=dict(gateway.headers)).json())
+    assert pages[0]["records"] == pages[1]["records"], "keyset and offset must reach the same page"
+    settings = WrkSettings(1, 1, knob("PERF_SCALE_SECONDS", 5))
+    measured: dict[str, Any] = {"depth": depth, "wrk": f"-t1 -c1 -d{settings.seconds}s"}
+    for name, path in (("first_page", DEEP_BASE), ("offset", offset), ("keyset", keyset)):
+        url = url_of(gateway, path) if name != "keyset" else gateway.base + path
+        run_wrk(url, gateway.headers, WrkSettings(1, 1, 1))  # warm-up, not recorded
+        measured[name] = run_wrk(url, gateway.headers, settings).as_dict()
+    measured["offset_over_keyset_p50"] = round(measured["offset"]["p50_ms"] / measured["keyset"]["p50_ms"], 1)
+    results["deep_page"] = measured
+    print(
+        f"\ndeep page {depth:,}  p50: first page {measured['first_page']['p50_ms']:.2f} ms, $skip "
+        f"{measured['offset']['p50_ms']:.2f} ms, $skiptoken {measured['keyset']['p50_ms']:.2f} ms"
+    )

@@ -24,6 +24,7 @@ from gateway.dialects import DialectTraits
 from gateway.errors import UnknownColumn
 from gateway.meta.valrules import ValRule
 from gateway.pipeline.plan.access import Purpose, require_column, table_ref
+from gateway.pipeline.types import Position
 from gateway.settings import Settings
 
 
@@ -50,6 +51,7 @@ class PlanContext:
     now: datetime
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     valrule: ValRule | None = None  # loaded by the pipeline before planning ($valrule)
+    position: Position | None = None  # keyset paging: read from $skiptoken by the pipeline before planning
     bindings: list[tuple[tuple[Any, ...], tuple[Slot, ...], str]] = field(default_factory=list)
     cacheable: bool = True
 

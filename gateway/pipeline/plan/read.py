@@ -21,7 +21,18 @@ from gateway.catalog.model import ColumnInfo, ColumnKind, EntitySet
 from gateway.errors import InvalidId, InvalidOption, PagingError, ValruleNotFound
 from gateway.pipeline.plan.access import Purpose, TableRef, require_column, table_ref, visible_columns
 from gateway.pipeline.plan.context import PlanContext, ScopedResolver
-from gateway.pipeline.types import Action, ApiRequest, CountMode, Output, Page, QueryOptions, ReadPlan
+from gateway.pipeline.plan.keyset import after_clause, after_params, sort_terms
+from gateway.pipeline.types import (
+    Action,
+    ApiRequest,
+    CountMode,
+    Output,
+    Page,
+    Position,
+    QueryOptions,
+    ReadPlan,
+    SortTerm,
+)
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _INT = re.compile(r"^-?[0-9]{1,19}$")
@@ -39,6 +50,8 @@ class LevelDraft:
     order: list[ColumnElement[Any]] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     ident_joins: list[tuple[Any, ColumnElement[bool]]] = field(default_factory=list)
+    keyset: tuple[SortTerm, ...] = ()
+    after: ColumnElement[bool] | None = None
 
 
 def prop_name(name: str, ctx: PlanContext) -> str:
@@ -62,6 +75,8 @@ def plan_read(req: ApiRequest, ctx: PlanContext) -> ReadPlan:
     resolve_valrule(draft, ctx, opts)
     add_active_only(draft, ctx, opts.filter)
     resolve_order(draft, ctx, opts.orderby, "o")
+    if ctx.position is not None and req.action is Action.LIST:
+        add_keyset(draft, ctx.position)
     add_identifiers(draft, ctx)
     expands = plan_expands(ctx, draft, opts.expand, depth=1)
     page = clamp_page(ctx, opts) if req.action is Action.LIST else Page(0, 0)
@@ -100,6 +115,8 @@ def finish_level(draft: LevelDraft, page: Page, count: CountMode, expands: tuple
         key_column=key,
         etag_columns=tuple(draft.ref.alias.c[c.name] for c in entity.columns),
         count_from=counted,
+        keyset=draft.keyset,
+        after=draft.after,
     )
 
 
@@ -219,7 +236,7 @@ def resolve_order(
     prefix: str,
     locator: tuple[Any, ...] = ("orderby",),
 ) -> None:
-    """$orderby items, then the key (or uid) as tie-breaker so that pages are stable."""
+    """$orderby items, then the tie-breakers so that pages are stable."""
     if items:
         name = ctx.next_name(prefix)
         try:
@@ -230,10 +247,27 @@ def resolve_order(
         draft.order.extend(compiled.clauses)
         draft.params.update(compiled.params)
         ctx.bindings.append((locator, compiled.slots, name))
-    entity = draft.ref.entity
-    tie = entity.key or entity.uid
-    if tie:
-        draft.order.append(draft.ref.alias.c[tie].asc())
+    for name in tie_breakers(draft.ref.entity):
+        draft.order.append(draft.ref.alias.c[name].asc())
+
+
+def tie_breakers(entity: EntitySet) -> tuple[str, ...]:
+    """Columns that make the order total: the key, else a composite primary key, else the UUID column."""
+    if entity.key:
+        return (entity.key,)
+    primary = tuple(c.name for c in entity.table.primary_key.columns)
+    return primary or ((entity.uid,) if entity.uid else ())
+
+
+def add_keyset(draft: LevelDraft, position: Position) -> None:
+    """Keyset paging: the order's terms (their values are selected for the next token) and, past the
+    first page, the predicate that starts the page after `position`."""
+    draft.keyset = sort_terms(tuple(draft.order), draft.ref.alias)
+    if position.shape is not None:
+        if len(position.shape) != len(draft.keyset):  # the table's key changed since the token was issued
+            raise PagingError("$skiptoken no longer fits this table; start again", parameter="$skiptoken")
+        draft.after = after_clause(draft.keyset, position.shape)
+        draft.params.update(after_params(position.values or ()))  # a cache hit rebinds them
 
 
 def _reject_constant_keys(items: tuple[ast.OrderItem, ...]) -> None:

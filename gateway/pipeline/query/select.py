@@ -30,6 +30,7 @@ class Layout:
     ident_at: tuple[tuple[int, ...], ...]  # per output: indexes of its identifier columns (empty if none)
     link_at: int | None  # expand link value (child FK / master key), when present
     etag_at: tuple[int, ...]  # all-column values for the ETag (single-record reads)
+    sort_at: tuple[int, ...] = ()  # keyset paging: the sort values of the order's terms
 
 
 def raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -51,7 +52,9 @@ def layout_of(plan: ReadPlan, *, link: ColumnElement[Any] | None = None, etag: b
     if etag:
         etag_at = tuple(range(len(columns), len(columns) + len(plan.etag_columns)))
         columns.extend(plan.etag_columns)
-    return Layout(tuple(columns), tuple(ident_at), link_at, etag_at)
+    sort_at = tuple(range(len(columns), len(columns) + len(plan.keyset)))
+    columns.extend(term.value for term in plan.keyset)
+    return Layout(tuple(columns), tuple(ident_at), link_at, etag_at, sort_at)
 
 
 def main_select(plan: ReadPlan, layout: Layout) -> sa.Select[Any]:
@@ -62,6 +65,8 @@ def main_select(plan: ReadPlan, layout: Layout) -> sa.Select[Any]:
     stmt = sa.select(*(raw(c) for c in layout.columns)).select_from(plan.from_)
     if plan.where:
         stmt = stmt.where(*plan.where)
+    if plan.after is not None:  # keyset paging; the COUNT leaves it out (it counts every page)
+        stmt = stmt.where(plan.after)
     if plan.order:
         stmt = stmt.order_by(*plan.order)
     if plan.page.size:

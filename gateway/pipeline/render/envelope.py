@@ -18,7 +18,13 @@ from gateway.pipeline.types import HttpResult, Page, RawRequest, ReadPlan
 
 
 def render_list(
-    plan: ReadPlan, result: ReadResult, options: RenderOptions, raw: RawRequest, sql: str | None = None
+    plan: ReadPlan,
+    result: ReadResult,
+    options: RenderOptions,
+    raw: RawRequest,
+    sql: str | None = None,
+    *,
+    next_token: str | None = None,
 ) -> HttpResult:
     records: Any
     if result.records_json is not None:  # built by the database, spliced in as it is
@@ -49,7 +55,7 @@ def render_list(
     if result.estimated:
         body["row-count-estimated"] = True
         headers["X-Row-Count-Estimated"] = "true"
-    link = paging_links(raw, page, total, fetched)
+    link = keyset_link(raw, page, next_token) if plan.keyset else paging_links(raw, page, total, fetched)
     if link:
         headers["Link"] = link
     return HttpResult(200, body, headers)
@@ -74,6 +80,15 @@ def paging_links(raw: RawRequest, page: Page, total: int, fetched: int) -> str |
     if page.skip > 0:
         links.append(f'<{_with_page(raw, max(page.skip - page.size, 0), page.size)}>; rel="prev"')
     return ", ".join(links) or None
+
+
+def keyset_link(raw: RawRequest, page: Page, token: str | None) -> str | None:
+    """Keyset paging links forward only: the next page starts after this one's last row."""
+    if token is None:
+        return None
+    kept = [(k, v) for k, v in raw.args if k.lower() not in ("$skip", "$top", "$skiptoken")]
+    query = urlencode([*kept, ("$skiptoken", token), ("$top", str(page.size))], safe="$,()';:/")
+    return f'<{raw.script_root}{raw.path}?{query}>; rel="next"'
 
 
 def _with_page(raw: RawRequest, skip: int, size: int) -> str:

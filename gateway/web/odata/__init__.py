@@ -46,9 +46,8 @@ def _model() -> tuple[ReadInputs, ODataModel]:
     st = state()
     actor = odata_actor(st)
     catalog = st.catalog.current()
-    inputs = ReadInputs(
-        catalog, actor, st.runtime.for_client(actor.client_id), st.databases.data, st.clock.now()
-    )
+    settings = st.runtime.for_client(actor.client_id)
+    inputs = ReadInputs(catalog, actor, settings, st.databases.data, st.clock.now(), st.skip_tokens)
     return inputs, model_for(catalog, actor.policy, st.extras.setdefault("odata.models", {}))
 
 
@@ -101,7 +100,7 @@ def count(name: str) -> Response:
     oset = _set(model, name)
     args = [(k, v) for k, v in request.args.items(multi=True) if k.lower() in ("$filter",)]
     raw = _raw_with([*args, ("$top", "1"), ("$count", "true")])
-    _, result = read_entities(inputs, oset, raw, None)
+    _, result, _ = read_entities(inputs, oset, raw, None)
     return Response(str(result.row_count), content_type="text/plain;charset=utf-8")
 
 
@@ -128,16 +127,17 @@ def _raw_with(args: list[tuple[str, str]]) -> RawRequest:
 
 
 def _feed(inputs: ReadInputs, model: ODataModel, oset: ODataSet) -> Response:
-    feed = options.translate(request.args.items(multi=True), oset, model)
+    feed = options.translate(request.args.items(multi=True), oset, model, keyset=oset.entity.key is not None)
     args = list(feed.args) if feed.top != 0 else [*_without_top(feed.args), ("$top", "1")]
-    plan, result = read_entities(inputs, oset, _raw_with(args), None)
+    plan, result, token = read_entities(inputs, oset, _raw_with(args), None)
     encoder = EntityEncoder(plan, result.level, model, inputs.settings.db_timezone)
     root = service_root()
     body: dict[str, Any] = {"@odata.context": f"{root}$metadata#{oset.name}"}
     if feed.count:
         body["@odata.count"] = result.row_count
     body["value"] = [encoder.encode(row) for row in result.level.rows] if feed.top != 0 else []
-    link = options.next_link(root + oset.name, feed, plan.page.size, len(body["value"]), result.row_count)
+    served = len(body["value"])
+    link = options.next_link(root + oset.name, feed, plan.page.size, served, result.row_count, token)
     if link is not None:
         body["@odata.nextLink"] = link
     return _odata_json(body)
@@ -153,7 +153,7 @@ def _entity(inputs: ReadInputs, model: ODataModel, oset: ODataSet, key: str) -> 
         raise InvalidId(f"{oset.name} has no single-column key")
     feed = options.translate(request.args.items(multi=True), oset, model)
     args = [(k, v) for k, v in feed.args if k.lower() in ("$select", "$expand")]
-    plan, result = read_entities(inputs, oset, _raw_with(args), key)
+    plan, result, _ = read_entities(inputs, oset, _raw_with(args), key)
     encoder = EntityEncoder(plan, result.level, model, inputs.settings.db_timezone)
     body = {"@odata.context": f"{service_root()}$metadata#{oset.name}/$entity"}
     body.update(encoder.encode(result.level.rows[0]))

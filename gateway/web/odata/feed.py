@@ -25,6 +25,7 @@ from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.read import plan_read
 from gateway.pipeline.render.values import converter_for
 from gateway.pipeline.request import parse_request
+from gateway.pipeline.skiptoken import SkipTokens
 from gateway.pipeline.types import Action, RawRequest, ReadPlan
 from gateway.settings import Settings
 from gateway.web.odata.edm import ODataModel, ODataSet
@@ -40,16 +41,20 @@ class ReadInputs:
     settings: Settings
     source: ConnectionSource
     now: datetime
+    skip_tokens: SkipTokens | None = None  # server-driven paging by keyset (`$skiptoken` next links)
 
 
 def read_entities(
     inputs: ReadInputs, oset: ODataSet, raw: RawRequest, key: str | None
-) -> tuple[ReadPlan, ReadResult]:
-    """Plan and execute a list (key None) or a single-entity read of `oset`."""
+) -> tuple[ReadPlan, ReadResult, str | None]:
+    """Plan and execute a list (key None) or a single-entity read of `oset`; the third value is the
+    skip token of the next page (keyset paging, when the list asked for it with `$skiptoken`)."""
     settings = inputs.settings
     ctx = PlanContext(inputs.catalog, inputs.actor, settings, traits_for(inputs.source.dialect), inputs.now)
     action = Action.LIST if key is None else Action.GET
     req = parse_request(raw, action, oset.name, key=key, limits=ctx.limits, separator=";")
+    if inputs.skip_tokens is not None:
+        ctx.position = inputs.skip_tokens.for_request(req)
     plan = plan_read(req, ctx)
     result = run_read(
         inputs.source,
@@ -58,7 +63,8 @@ def read_entities(
     )
     if key is not None and not result.level.rows:
         raise RecordNotFound(f"No record found matching id: {key}")
-    return plan, result
+    token = inputs.skip_tokens.after_page(req, plan, result.level) if inputs.skip_tokens else None
+    return plan, result, token
 
 
 class EntityEncoder:

@@ -15,7 +15,7 @@ from gateway.errors import ExpandError, InvalidOption, NotAcceptable
 from gateway.web.odata.edm import ODataModel, ODataSet
 
 _JSON_FORMATS = frozenset({"json", "application/json"})
-_DROPPED = frozenset({"$format", "showsql", "$skiptoken"})
+_DROPPED = frozenset({"$format", "showsql"})
 _SAFE = "$,()';:/"
 _PATH_OR_LITERAL = re.compile(r"('(?:[^']|'')*'|(?<![\w.])[A-Za-z_]\w*(?:/[A-Za-z_]\w*)+)")
 
@@ -28,7 +28,10 @@ class FeedArgs:
     count: bool
 
 
-def translate(raw: Iterable[tuple[str, str]], oset: ODataSet, model: ODataModel) -> FeedArgs:
+def translate(
+    raw: Iterable[tuple[str, str]], oset: ODataSet, model: ODataModel, *, keyset: bool = False
+) -> FeedArgs:
+    """`keyset`: page by position (`$skiptoken` next links) unless the request already holds a token."""
     out: list[tuple[str, str]] = []
     count, top, skip = False, None, 0
     for name, value in raw:
@@ -52,6 +55,8 @@ def translate(raw: Iterable[tuple[str, str]], oset: ODataSet, model: ODataModel)
             skip = int(value.strip())
         out.append((name, value))
     out.append(("$count", "true" if count else "false"))
+    if keyset and not any(k.lower() == "$skiptoken" for k, _ in out):
+        out.append(("$skiptoken", "start"))
     return FeedArgs(tuple(out), top, skip, count)
 
 
@@ -60,17 +65,20 @@ def check_format(value: str) -> None:
         raise NotAcceptable("This service answers $format=json only")
 
 
-def next_link(base: str, feed: FeedArgs, page_size: int, fetched: int, total: int) -> str | None:
-    """Server-driven paging: the URL of the next page, or None when this page is the last."""
+def next_link(
+    base: str, feed: FeedArgs, page_size: int, fetched: int, total: int, token: str | None = None
+) -> str | None:
+    """Server-driven paging: the URL of the next page, or None when this page is the last. With a skip
+    token (keyset paging) the next page starts after this one's last row, else at an offset."""
     if page_size == 0 or fetched < page_size:
         return None
     served = feed.skip + fetched
-    if (total >= 0 and served >= total) or (feed.top is not None and fetched >= feed.top):
+    if (total >= 0 and token is None and served >= total) or (feed.top is not None and fetched >= feed.top):
         return None
-    kept = [(k, v) for k, v in feed.args if k.lower() not in ("$skip", "$top", "$count")]
+    kept = [(k, v) for k, v in feed.args if k.lower() not in ("$skip", "$top", "$count", "$skiptoken")]
     if feed.count:
         kept.append(("$count", "true"))
-    kept.append(("$skip", str(served)))
+    kept.append(("$skiptoken", token) if token is not None else ("$skip", str(served)))
     if feed.top is not None:
         kept.append(("$top", str(feed.top - fetched)))
     return f"{base}?{urlencode(kept, safe=_SAFE)}"
