@@ -24,7 +24,7 @@ from gateway.web.edge import state
 from gateway.web.openapi_plugins import plugin_paths
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
-_OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$expand", "$count", "$format")
+_OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$skiptoken", "$expand", "$count", "$format")
 _FIELDS = {
     ColumnKind.STRING: fields.String, ColumnKind.INTEGER: fields.Integer,
     ColumnKind.DECIMAL: fields.Decimal, ColumnKind.FLOAT: fields.Float,
