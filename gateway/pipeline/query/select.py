@@ -48,13 +48,23 @@ def layout_of(plan: ReadPlan, *, link: ColumnElement[Any] | None = None, etag: b
     if link is not None:
         link_at = len(columns)
         columns.append(link)
-    etag_at: tuple[int, ...] = ()
-    if etag:
-        etag_at = tuple(range(len(columns), len(columns) + len(plan.etag_columns)))
-        columns.extend(plan.etag_columns)
-    sort_at = tuple(range(len(columns), len(columns) + len(plan.keyset)))
-    columns.extend(term.value for term in plan.keyset)
+    etag_at = _placed(columns, plan.etag_columns) if etag else ()
+    sort_at = _placed(columns, tuple(term.value for term in plan.keyset))
     return Layout(tuple(columns), tuple(ident_at), link_at, etag_at, sort_at)
+
+
+def _placed(columns: list[ColumnElement[Any]], wanted: tuple[ColumnElement[Any], ...]) -> tuple[int, ...]:
+    """Indexes of `wanted` in the select list, appending only those not selected yet: a single record's
+    ETag needs every column, most of which are outputs already (each selected column costs the driver
+    a result-column description per execution)."""
+    at = {id(c): i for i, c in enumerate(columns)}
+    indexes = []
+    for column in wanted:
+        if id(column) not in at:
+            at[id(column)] = len(columns)
+            columns.append(column)
+        indexes.append(at[id(column)])
+    return tuple(indexes)
 
 
 def main_select(plan: ReadPlan, layout: Layout) -> sa.Select[Any]:
