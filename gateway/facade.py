@@ -8,6 +8,7 @@ through `gateway.core`; nothing here builds SQL over business tables itself.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -89,6 +90,11 @@ class Gateway:
     @property
     def settings(self) -> Any:
         return self.state.settings
+
+    def derived_key(self, purpose: str) -> bytes:
+        """32 bytes for `purpose`, derived from the app's signing secret (the configured `secret_key`,
+        else the secret `gateway init` generated): never the same for two purposes, never a constant."""
+        return hashlib.sha256(purpose.encode() + b":" + self.state.secret).digest()
 
     # --- lists over entity sets ------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from gateway.actor import Actor
+from gateway.hooks.writes import write_hooks
 from gateway.pipeline.types import RawRequest
 
 
@@ -24,6 +25,7 @@ def model_write(gateway: Any, method: str, table: str, key: Any, values: Any, ac
     raw = RawRequest(method, path, headers={"content-type": "application/json"}, body=body)
     state = gateway.state
     action = {"POST": Action.INSERT, "PUT": Action.UPDATE, "DELETE": Action.DELETE}[method]
+    hooks = write_hooks(state.plugins, gateway.clock, "plugin")
     result = writes.write(
         raw,
         writes.WriteTarget(table, None if key is None else str(key)),
@@ -33,5 +35,8 @@ def model_write(gateway: Any, method: str, table: str, key: Any, values: Any, ac
         settings=state.runtime.for_client(actor.client_id),
         source=state.databases.data,
         now=gateway.clock.now(),
+        hooks=hooks,
     )
+    if hooks is not None:
+        hooks.committed()
     return result.body

@@ -34,5 +34,6 @@ class GatewayState:
     statements: StatementCache
     clock: Clock
     options: StatementCache | None = None  # parsed option texts ($filter, $orderby, ...), shared by tables
-    skip_tokens: SkipTokens | None = None  # keyset paging's token signer, keyed by the app secret (init_auth)
+    secret: bytes = b""  # the signing secret: secret_key, else the generated gw_secret (set by init_auth)
+    skip_tokens: SkipTokens | None = None  # keyset paging's token signer, keyed by the secret (init_auth)
     extras: dict[str, Any] = field(default_factory=dict)  # per-app caches of the edge (auth caches, health)

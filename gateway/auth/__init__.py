@@ -33,6 +33,7 @@ def init_auth(app: Flask, state: GatewayState) -> None:
         with state.databases.meta.begin() as conn:
             secret = ensure_secret(conn, state.meta)
     keys = tokens.load_keys(state.settings, secret)
+    state.secret = secret
     state.skip_tokens = SkipTokens(secret)
     state.extras["auth.keys"] = keys
     tokens.configure_jwt(app, state.settings, keys)

@@ -52,6 +52,7 @@ from gateway.pipeline.render.encoder import RenderOptions, RowEncoder
 from gateway.pipeline.render.envelope import render_record
 from gateway.pipeline.render.values import converter_for
 from gateway.pipeline.types import Action, ApiRequest, CountMode, HttpResult, Page, RawRequest, ReadPlan
+from gateway.pipeline.write_events import WriteHooks, write_event
 from gateway.settings import Settings
 
 _OPS = {Action.INSERT: Op.INSERT, Action.UPDATE: Op.UPDATE, Action.DELETE: Op.DELETE}
@@ -84,8 +85,10 @@ def write(
     settings: Settings,
     source: ConnectionSource,
     now: datetime,
+    hooks: WriteHooks | None = None,
 ) -> HttpResult:
-    """Insert (201 + Location), update (200) or delete (200) one record and its child collections."""
+    """Insert (201 + Location), update (200) or delete (200) one record and its child collections;
+    `hooks` see every row write (the caller runs what must wait for the commit)."""
     ctx = PlanContext(catalog, actor, settings, traits_for(source.dialect), now)
     entity = catalog.get(target.table)
     op = _OPS[action]
@@ -98,7 +101,7 @@ def write(
     for attempt in range(_DEADLOCK_RETRIES + 1):
         try:
             with source.begin() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
-                return _Runner(conn, ctx).run(plan, if_match)
+                return _Runner(conn, ctx, hooks).run(plan, if_match)
         except ConcurrentUpdate:
             if attempt == _DEADLOCK_RETRIES:
                 raise
@@ -108,9 +111,10 @@ def write(
 class _Runner:
     """Executes one RowPlan tree on one connection (inside the caller's transaction)."""
 
-    def __init__(self, conn: Connection, ctx: PlanContext) -> None:
+    def __init__(self, conn: Connection, ctx: PlanContext, hooks: WriteHooks | None = None) -> None:
         self.conn = conn
         self.ctx = ctx
+        self.hooks = hooks
         self.zone = zone_of(ctx.settings.db_timezone)
         self.options = RenderOptions(ctx.settings.db_timezone, ctx.settings.rest_omit_nulls)
         self.lookups: dict[tuple[str, str, str, Any], Any] = {}
@@ -134,6 +138,7 @@ class _Runner:
         entity = row.entity
         values = self.resolve(row, parent)
         self.check_scope(row, values)
+        self.before(entity, "insert", None, values)
         returning = self.ctx.traits.supports_returning and entity.key is not None
         result = self.conn.execute(insert_statement(entity, values, returning=returning))
         if entity.key is None:
@@ -145,6 +150,7 @@ class _Runner:
         final = dict(values)
         if entity.key is not None:
             final[entity.key] = key
+        self.after(entity, "insert", key, final)
         return self.children(row, Written(entity, key, final))
 
     def update(self, row: RowPlan, parent: Written | None, if_match: str | None) -> Written:
@@ -159,8 +165,10 @@ class _Runner:
         self.check_scope(row, values)
         if values:
             values.update(row.touch)
+            self.before(entity, "update", key, values, stored)
             scope = scope_clause(self.ctx.catalog, self.ctx.actor, entity, entity.table, write=True)
             self.conn.execute(update_statement(entity, key, values, scope))
+            self.after(entity, "update", key, {**stored, **values}, stored)
         return self.children(row, Written(entity, key, {**stored, **values}))
 
     def delete(self, row: RowPlan, parent: Written | None, if_match: str | None) -> None:
@@ -168,7 +176,9 @@ class _Runner:
         current = self.lock(row, parent)
         if parent is None:
             self.check_etag(entity, current, if_match)
-        key = current[[c.name for c in entity.columns].index(entity.key or entity.uid or "")]
+        stored = dict(zip((c.name for c in entity.columns), current, strict=True))
+        key = stored[entity.key or entity.uid or ""]
+        self.before(entity, "delete", key, {}, stored)
         scope = scope_clause(self.ctx.catalog, self.ctx.actor, entity, entity.table, write=True)
         try:
             self.conn.execute(delete_statement(entity, key, scope))
@@ -178,6 +188,15 @@ class _Runner:
             if isinstance(error, ReferenceNotFound):
                 raise ReferencedRow("The record is referenced by other records") from None
             raise error from None
+        self.after(entity, "delete", key, {}, stored)
+
+    def before(self, entity: EntitySet, action: str, key: Any, values: Any, old: Any = None) -> None:
+        if self.hooks is not None:
+            self.hooks.before(write_event(entity, action, key, values, self.ctx.actor, old))
+
+    def after(self, entity: EntitySet, action: str, key: Any, values: Any, old: Any = None) -> None:
+        if self.hooks is not None:
+            self.hooks.after(write_event(entity, action, key, values, self.ctx.actor, old), self.conn)
 
     def children(self, row: RowPlan, written: Written) -> Written:
         for child in row.children:

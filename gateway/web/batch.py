@@ -21,6 +21,7 @@ from gateway.actor import Actor
 from gateway.auth import current_actor
 from gateway.db import ConnectionSource, SavepointSource
 from gateway.errors import BatchError, MethodNotAllowed, RouteNotFound, UnsupportedMediaType
+from gateway.hooks.writes import PluginWriteHooks, write_hooks
 from gateway.meta.valrules import find_rule
 from gateway.pipeline import ReadTarget, read
 from gateway.pipeline.types import Action, HttpResult, RawRequest
@@ -56,20 +57,25 @@ def run_batch() -> Response:
     settings = st.runtime.for_client(actor.client_id)
     items, transaction = parse_batch(raw, settings.rest_max_batch_size)
     source = st.databases.data
+    hooks = write_hooks(st.plugins, st.clock, "api")
     if not transaction:
-        return json_response([_outcome(_dispatch(st, actor, item, source)) for item in items])
+        return json_response(
+            [_outcome(_dispatch(st, actor, item, source, hooks, alone=True)) for item in items]
+        )
     results: list[dict[str, Any]] = []
     try:
         with source.begin() as conn:
             shared = SavepointSource(conn)
             for item in items:
-                results.append(_outcome(_dispatch(st, actor, item, shared)))
+                results.append(_outcome(_dispatch(st, actor, item, shared, hooks, alone=False)))
                 if results[-1]["statusCode"] >= 400:
                     raise _RolledBack
     except _RolledBack:
         for result in results[:-1]:
             result["rolledBack"] = True
         return json_response(results, 400)
+    if hooks is not None:
+        hooks.committed()
     return json_response(results)
 
 
@@ -131,21 +137,35 @@ def _item(n: int, spec: Any) -> Item:
     return Item(method.upper(), segments, raw)
 
 
-def _dispatch(st: GatewayState, actor: Actor, item: Item, source: ConnectionSource) -> HttpResult | Exception:
-    """One item through the models pipeline; errors are returned (they become that item's body)."""
+def _dispatch(
+    st: GatewayState,
+    actor: Actor,
+    item: Item,
+    source: ConnectionSource,
+    hooks: PluginWriteHooks | None,
+    *,
+    alone: bool,
+) -> HttpResult | Exception:
+    """One item through the models pipeline; errors are returned (they become that item's body). Outside
+    a batch transaction each item commits on its own, and its after-commit work runs right after it."""
     try:
-        return _route(item)(st, actor, item, source)
+        result = _route(item)(st, actor, item, source, hooks)
     except Exception as exc:  # every item failure becomes its own error object, as the models views do
+        if alone and hooks is not None:
+            hooks.discard()
         return exc
+    if alone and hooks is not None:
+        hooks.committed()
+    return result
 
 
-Handler = Callable[[GatewayState, Actor, Item, ConnectionSource], HttpResult]
+Handler = Callable[[GatewayState, Actor, Item, ConnectionSource, "PluginWriteHooks | None"], HttpResult]
 
 
 def _route(item: Item) -> Handler:
     count, method = len(item.segments), item.method
     if count == 0 and method == "GET":
-        return lambda st, actor, it, _source: list_models(it.raw, actor, st)
+        return lambda st, actor, it, _source, _hooks: list_models(it.raw, actor, st)
     if count in (1, 2, 3) and method == "GET":
         return _read
     if (count, method) in ((1, "POST"), (2, "PUT"), (2, "PATCH"), (2, "DELETE")):
@@ -155,7 +175,9 @@ def _route(item: Item) -> Handler:
     raise MethodNotAllowed(f"{method} is not allowed on {item.raw.path}")
 
 
-def _read(st: GatewayState, actor: Actor, item: Item, source: ConnectionSource) -> HttpResult:
+def _read(
+    st: GatewayState, actor: Actor, item: Item, source: ConnectionSource, _hooks: Any = None
+) -> HttpResult:
     return read(
         item.raw,
         ReadTarget(*item.segments),
@@ -176,7 +198,9 @@ _WRITE_ACTIONS = {
 }
 
 
-def _write(st: GatewayState, actor: Actor, item: Item, source: ConnectionSource) -> HttpResult:
+def _write(
+    st: GatewayState, actor: Actor, item: Item, source: ConnectionSource, hooks: PluginWriteHooks | None
+) -> HttpResult:
     return write(
         item.raw,
         WriteTarget(*item.segments),
@@ -186,6 +210,7 @@ def _write(st: GatewayState, actor: Actor, item: Item, source: ConnectionSource)
         settings=st.runtime.for_client(actor.client_id),
         source=source,
         now=st.clock.now(),
+        hooks=hooks,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from gateway.auth import current_actor
+from gateway.hooks.writes import write_hooks
 from gateway.meta.valrules import find_rule
 from gateway.pipeline import ReadTarget, read
 from gateway.pipeline.types import Action
@@ -41,6 +42,7 @@ def _read(target: ReadTarget) -> Response:
 def _write(target: WriteTarget, action: Action) -> Response:
     st = state()
     actor = current_actor()
+    hooks = write_hooks(st.plugins, st.clock, "api")
     result = write(
         raw_request(),
         target,
@@ -50,7 +52,10 @@ def _write(target: WriteTarget, action: Action) -> Response:
         settings=st.runtime.for_client(actor.client_id),
         source=st.databases.data,
         now=st.clock.now(),
+        hooks=hooks,
     )
+    if hooks is not None:
+        hooks.committed()
     return to_response(result)
 
 

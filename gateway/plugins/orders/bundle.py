@@ -57,7 +57,7 @@ class Bundle:
         if isinstance(self.gateway, LateGateway):
             self.gateway.target = gateway
         settings = self.gateway.settings
-        self.vault = Vault(self.tables, fernet_key(settings))
+        self.vault = Vault(self.tables, fernet_key(self.gateway))
         self.creator = Creator(self.orders, self.vault)
         self.creator.engine = self.engine
         self.engine.creator = self.creator

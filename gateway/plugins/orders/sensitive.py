@@ -19,13 +19,13 @@ from cryptography.fernet import Fernet
 from gateway.plugins.orders.tables import OrderTables
 
 
-def fernet_key(settings: Any) -> bytes:
-    """The configured key, else one derived from the app secret (so a fresh install still encrypts)."""
-    configured = getattr(settings, "sensitive_data_key", None)
+def fernet_key(gateway: Any) -> bytes:
+    """The configured key, else one derived from the app's signing secret (the generated one when
+    `secret_key` is unset), so a fresh install encrypts with a key of its own."""
+    configured = getattr(gateway.settings, "sensitive_data_key", None)
     if configured:
         return str(configured).encode()
-    secret = str(getattr(settings, "secret_key", "") or "gateway").encode()
-    return base64.urlsafe_b64encode(hashlib.sha256(b"orders.sensitive:" + secret).digest())
+    return base64.urlsafe_b64encode(gateway.derived_key("orders.sensitive"))
 
 
 class Vault:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 import yaml
 
@@ -157,3 +158,26 @@ def test_o100_o101_update_keys(api: Any) -> None:
     assert _code(_put(api, order_id, "updateKeys", long)) == (400, "ORDER-KEY-ERROR")
     cut = _put(api, order_id, "updateKeys", {**long, "truncate": True}).get_json()
     assert len(cut["invoice"][0]) == 4000
+
+
+@pytest.mark.parametrize("app_overrides", [{"secret_key": ""}])
+def test_sensitive_key_derives_from_the_generated_secret(api: Any, app: Any) -> None:
+    """Without `secret_key` and `sensitive_data_key` the Fernet key comes from the secret `gateway init`
+    generated, so no two installs share it (never from a constant)."""
+    import base64
+    import hashlib
+    import json
+
+    from cryptography.fernet import Fernet, InvalidToken
+
+    order_id = api.recipe("READY")
+    assert _put(api, order_id, "sensitiveData", SENSITIVE, user="keeper").get_json() == "OK"
+    state = app.extensions["gateway"]
+    with state.databases.meta.begin() as conn:
+        secret = conn.execute(sa.text("SELECT value FROM gw_secret")).scalar_one()
+        stored = conn.execute(sa.text("SELECT data_enc FROM gw_order_sensitive")).scalar_one()
+    expected = Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"orders.sensitive:" + bytes(secret)).digest()))
+    assert json.loads(expected.decrypt(stored.encode())) == {"n": "x"}
+    constant = Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"orders.sensitive:gateway").digest()))
+    with pytest.raises(InvalidToken):
+        constant.decrypt(stored.encode())
