@@ -50,6 +50,7 @@ class DialectTraits:
     array_binds: bool = False  # lists bind as one array parameter (`= ANY(:p)`): stable SQL text
     autocommit_reads: bool = False  # buffered reads run without BEGIN/ROLLBACK (same snapshots per statement)
     json_pages: bool = False  # the database can build a page's JSON text exactly as the encoder (json_sql.py)
+    direct_reads: bool = False  # cached reads may run on the driver's cursor (pipeline/direct.py)
     estimates_rows: bool = False  # EXPLAIN gives a row estimate for $count=estimate
 
 
@@ -177,6 +178,7 @@ _TRAITS = {
         array_binds=True,
         autocommit_reads=True,
         json_pages=True,
+        direct_reads=True,
         estimates_rows=True,
     ),
     "mysql": DialectTraits(

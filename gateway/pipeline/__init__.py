@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Dialect
+
 from filter_grammar import bind_values, literals_of
 from gateway.actor import Actor
 from gateway.catalog import Catalog
@@ -35,7 +37,7 @@ from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.keyset import after_params
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
 from gateway.pipeline.query.json_sql import json_expands, json_statements
-from gateway.pipeline.query.select import Built, build_statements
+from gateway.pipeline.query.select import Built, build_statements, with_direct_forms
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
 from gateway.pipeline.render.encoder import RenderOptions
 from gateway.pipeline.render.envelope import render_list, render_record
@@ -97,7 +99,7 @@ def read(
     if req.options.valrule is not None and find_valrule is not None:
         ctx.valrule = find_valrule(req.options.valrule)
     ctx.position = _keyset_position(req, skip_tokens)
-    plan, built, bindings = _planned(req, ctx, cache)
+    plan, built, bindings = _planned(req, ctx, cache, source.dialect)
     params = _params(req, ctx, plan, bindings)
     sql = _showsql(req, built, actor, source)
     if req.options.showsql == "nodata":
@@ -221,19 +223,20 @@ def _stream(
     return stream_list(plan, total, chunks, options, sql, estimated=estimated)
 
 
-def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None) -> Planned:
-    """Plan and build, or take both from the statement cache when this request shape was seen before."""
+def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None, dialect: Dialect) -> Planned:
+    """Plan and build, or take both from the statement cache when this request shape was seen before
+    (cached statements also get their driver form, pipeline/direct.py)."""
     if cache is None or req.options.valrule is not None:
         return _build(req, ctx)
     page = clamp_page(ctx, req.options) if req.action is Action.LIST else None
     keyset = None if ctx.position is None else (ctx.position.shape,)  # NULLs change the predicate
     shape = (read_shape(req, ctx), page.size if page is not None else None, keyset)  # the size is in SQL
-    planned: Planned = cache.get_or_build(shape, lambda: _build(req, ctx))
+    planned: Planned = cache.get_or_build(shape, lambda: _build(req, ctx, dialect))
     plan = planned[0] if page is None else dataclasses.replace(planned[0], page=page)
     return plan, planned[1], planned[2]
 
 
-def _build(req: ApiRequest, ctx: PlanContext) -> Planned:
+def _build(req: ApiRequest, ctx: PlanContext, dialect: Dialect | None = None) -> Planned:
     plan = _plan(req, ctx)
     built = build_statements(plan, etag=req.action is not Action.LIST, array_binds=ctx.traits.array_binds)
     if req.action is Action.LIST and ctx.traits.json_pages and not plan.keyset:
@@ -242,6 +245,8 @@ def _build(req: ApiRequest, ctx: PlanContext) -> Planned:
             json=json_statements(plan, built.layout, built.main),
             expands=json_expands(plan, built.expands, ctx.traits.array_binds),
         )
+    if dialect is not None and ctx.traits.direct_reads:
+        built = with_direct_forms(built, dialect)
     return plan, built, tuple(ctx.bindings)
 
 

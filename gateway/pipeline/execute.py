@@ -21,6 +21,7 @@ from sqlalchemy.ext.compiler import compiles
 from gateway import errors
 from gateway.db import ConnectionSource
 from gateway.dialects import DbErrorKind, DialectTraits, sqlite_deadline_handler, traits_for
+from gateway.pipeline.direct import fetch_all
 from gateway.pipeline.query.select import Built, BuiltExpand, Layout, build_statements
 from gateway.pipeline.types import CountMode, ExpandPlan, ReadPlan
 
@@ -158,10 +159,10 @@ def execute_read(
     built = built or build_statements(plan, etag=etag)
     values = dict(plan.params if params is None else params)
     if as_json and built.json is not None:
-        fetched, text = conn.execute(built.json.page, values).one()
+        fetched, text = fetch_all(conn, built.json.page, built.direct.get("json_page"), values)[0]
         total, estimated = count_rows(conn, plan, built, values, fetched, estimate_from)
         return ReadResult(Level([], built.layout), total, text, fetched, estimated)
-    rows = [tuple(r) for r in conn.execute(built.main, values)]
+    rows = fetch_all(conn, built.main, built.direct.get("main"), values)
     level = Level(rows, built.layout)
     fetch_expands(conn, plan, built.expands, level, values, [max_expand_rows], as_json=as_json)
     total, estimated = count_rows(conn, plan, built, values, len(rows), estimate_from)
@@ -198,7 +199,7 @@ def total_rows(
         guess = planner_rows(conn, built.count.with_only_columns(sa.literal_column("1")), params)
         if guess is not None and guess >= estimate_from:
             return guess, True
-    return int(conn.execute(built.count, dict(params)).scalar_one()), False
+    return int(fetch_all(conn, built.count, built.direct.get("count"), params)[0][0]), False
 
 
 class _Explain(sa.sql.expression.Executable, sa.sql.expression.ClauseElement):

@@ -7,13 +7,16 @@ values and the renderer converts them once per kind, without SQLAlchemy's per-va
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
+from gateway.pipeline.direct import DirectStatement, direct_form
 from gateway.pipeline.types import ReadPlan
 
 if TYPE_CHECKING:
@@ -107,6 +110,16 @@ class Built:
     count: sa.Select[Any]
     expands: tuple[BuiltExpand, ...]
     json: JsonStatements | None = None  # the page's JSON built by the database, when it can (json_sql.py)
+    direct: Mapping[str, DirectStatement] = field(default_factory=dict)  # driver forms by role (direct.py)
+
+
+def with_direct_forms(built: Built, dialect: Dialect) -> Built:
+    """`built` with the driver forms of its page, count and JSON page statements, where they qualify."""
+    roles = {"main": built.main, "count": built.count}
+    if built.json is not None:
+        roles["json_page"] = built.json.page
+    forms = {role: direct_form(stmt, dialect) for role, stmt in roles.items()}
+    return replace(built, direct={role: form for role, form in forms.items() if form is not None})
 
 
 def build_statements(plan: ReadPlan, *, etag: bool = False, array_binds: bool = False) -> Built:
