@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -106,6 +106,14 @@ def take_periodic(
         )
     )
     return bool(conn.execute(stmt).rowcount == 1)
+
+
+def next_run(conn: Connection, table: sa.Table, name: str) -> datetime | None:
+    """When the task is next due (stored as UTC; naive values from SQLite and MariaDB are read as UTC)."""
+    value = conn.execute(sa.select(table.c.next_run_at).where(table.c.name == name)).scalar()
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def release_periodic(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.dialects import traits_for
@@ -30,6 +30,7 @@ class Runner:
         self.session_id = session_id
         self.kinds = kinds
         self._ensured: set[str] = set()
+        self._due: dict[str, datetime] = {}  # periodic tasks known not to be due before this time
         self.single_process = not traits_for(self.state.databases.meta.dialect).supports_for_update
 
     @property
@@ -93,15 +94,23 @@ class Runner:
         return ran
 
     def _take(self, task: PeriodicTask) -> bool:
+        """Take the task when it is due. A task another runner took is not asked for again before its
+        next run time: every runner polling every task each second was a transaction per task and poll."""
         st, now = self.state, self.state.clock.now()
+        due = self._due.get(task.name)
+        if due is not None and now < due:
+            return False
         every = every_seconds(task, st.settings)
         with st.databases.meta.begin() as conn:
             if task.name not in self._ensured:
                 leases.ensure_periodic(conn, st.meta.periodic, task.name, every, now)
                 self._ensured.add(task.name)
-            return leases.take_periodic(
+            taken = leases.take_periodic(
                 conn, st.meta.periodic, task.name, self.session_id, now, every, st.settings.lease_seconds
             )
+            upcoming = None if taken else leases.next_run(conn, st.meta.periodic, task.name)
+        self._due[task.name] = now + timedelta(seconds=every) if taken else upcoming or now
+        return taken
 
     def _run_task(self, task: PeriodicTask) -> None:
         error = None

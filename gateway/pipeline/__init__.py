@@ -39,7 +39,7 @@ from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
 from gateway.pipeline.query.json_sql import json_expands, json_statements
 from gateway.pipeline.query.select import Built, build_statements, with_direct_forms
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
-from gateway.pipeline.render.encoder import RenderOptions
+from gateway.pipeline.render.encoder import EncoderSpec, RenderOptions
 from gateway.pipeline.render.envelope import render_list, render_record
 from gateway.pipeline.render.formats import Format, negotiate, render_formatted, stream_formatted
 from gateway.pipeline.render.stream import stream_list
@@ -112,20 +112,36 @@ def read(
     if action is Action.LIST:
         if fmt is not None:
             return render_formatted(fmt, plan, result, options)
-        return render_list(
-            plan,
-            result,
-            options,
-            raw,
-            sql,
-            next_token=skip_tokens.after_page(req, plan, result.level) if skip_tokens else None,
-        )
+        return _render_list(req, raw, plan, built, result, options, sql, skip_tokens)
     if not result.level.rows:
         raise RecordNotFound(f"No record found matching id: {target.key}")
-    record, etag = render_record(plan, result, options, sql=sql)
+    record, etag = render_record(plan, result, options, sql=sql, spec=_encoder_spec(built, plan, options))
     if req.if_none_match and etag in _etags(req.if_none_match):
         return HttpResult(304, None, {"ETag": etag})
     return HttpResult(200, record, {"ETag": etag, "Cache-Control": "private, no-cache"})
+
+
+def _render_list(
+    req: ApiRequest,
+    raw: RawRequest,
+    plan: ReadPlan,
+    built: Built,
+    result: ReadResult,
+    options: RenderOptions,
+    sql: str | None,
+    skip_tokens: SkipTokens | None,
+) -> HttpResult:
+    token = skip_tokens.after_page(req, plan, result.level) if skip_tokens else None
+    spec = None if result.records_json is not None else _encoder_spec(built, plan, options)
+    return render_list(plan, result, options, raw, sql, next_token=token, spec=spec)
+
+
+def _encoder_spec(built: Built, plan: ReadPlan, options: RenderOptions) -> EncoderSpec:
+    """The page level's EncoderSpec, kept with the (cached) statements it belongs to."""
+    spec: EncoderSpec | None = built.encoders.get(options.db_timezone)
+    if spec is None:
+        spec = built.encoders.setdefault(options.db_timezone, EncoderSpec(plan, built.layout, options))
+    return spec
 
 
 def _fetch(

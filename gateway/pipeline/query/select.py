@@ -111,6 +111,7 @@ class Built:
     expands: tuple[BuiltExpand, ...]
     json: JsonStatements | None = None  # the page's JSON built by the database, when it can (json_sql.py)
     direct: Mapping[str, DirectStatement] = field(default_factory=dict)  # driver forms by role (direct.py)
+    encoders: dict[Any, Any] = field(default_factory=dict)  # EncoderSpecs of the page level, by time zone
 
 
 def with_direct_forms(built: Built, dialect: Dialect) -> Built:

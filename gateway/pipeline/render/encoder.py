@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from gateway.pipeline.execute import Level
+from gateway.pipeline.query.select import Layout
 from gateway.pipeline.render.values import Converter, converter_for, identity
 from gateway.pipeline.types import ReadPlan
 
@@ -38,19 +39,19 @@ class _Field:
     master: str | None  # expand key replacing this FK object
 
 
-class RowEncoder:
-    """Encodes rows of one ReadPlan level (and, recursively, its expands)."""
+class EncoderSpec:
+    """What encoding one plan level needs that does not depend on its rows: converters, FK builders and
+    value positions. Built once per cached statement (it costs more than encoding a single record) and
+    shared by the requests that reuse it; expand levels' specs are added on first use."""
 
-    def __init__(self, plan: ReadPlan, level: Level, options: RenderOptions) -> None:
-        self.plan = plan
-        self.options = options
+    def __init__(self, plan: ReadPlan, layout: Layout, options: RenderOptions) -> None:
         masters = {e.link: e.key for e in plan.expands if not e.is_child}
-        self.fields = tuple(
+        fields = tuple(
             _Field(
                 out.prop,
                 i,
                 converter_for(out.info, options.db_timezone),
-                _fk_spec(out, level.layout.ident_at[i]) if out.role == "fk" else None,
+                _fk_spec(out, layout.ident_at[i]) if out.role == "fk" else None,
                 masters.get(out.info.name),
             )
             for i, out in enumerate(plan.outputs)
@@ -58,38 +59,57 @@ class RowEncoder:
         self.model_name = plan.entity.model_name
         self.children = tuple(e for e in plan.expands if e.is_child)
         self.key_index = next((i for i, o in enumerate(plan.outputs) if o.role == "key"), None)
-        self._sub_encoders: dict[str, RowEncoder] = {}
-        self.level = level
         # Per row: one C-level itemgetter picks the output values, then only the fields that need it
         # are converted; a loop over every field with its branches cost as much as the query.
-        self._props = tuple(f.prop for f in self.fields)
-        self._take = _picker(tuple(f.index for f in self.fields))
-        self._masters = tuple((j, f.master) for j, f in enumerate(self.fields) if f.master is not None)
-        self._fks = tuple(
-            (j, _fk_builder(f.fk)) for j, f in enumerate(self.fields) if f.fk is not None and f.master is None
+        self.props = tuple(f.prop for f in fields)
+        self.take = _picker(tuple(f.index for f in fields))
+        self.masters = tuple((j, f.master) for j, f in enumerate(fields) if f.master is not None)
+        self.fks = tuple(
+            (j, _fk_builder(f.fk)) for j, f in enumerate(fields) if f.fk is not None and f.master is None
         )
-        self._converts = tuple(
+        self.converts = tuple(
             (j, f.convert)
-            for j, f in enumerate(self.fields)
+            for j, f in enumerate(fields)
             if f.fk is None and f.master is None and f.convert is not identity
         )
+        etag_at = layout.etag_at  # single-record layouts only
+        columns = plan.entity.columns if etag_at else ()
+        self.etag_values = tuple(
+            (converter_for(info, options.db_timezone), i) for info, i in zip(columns, etag_at, strict=True)
+        )
+        self.subs: dict[str, EncoderSpec] = {}
+
+
+class RowEncoder:
+    """Encodes rows of one ReadPlan level (and, recursively, its expands). `spec` is the level's cached
+    EncoderSpec when the caller has one (else it is built here)."""
+
+    def __init__(
+        self, plan: ReadPlan, level: Level, options: RenderOptions, spec: EncoderSpec | None = None
+    ) -> None:
+        self.plan = plan
+        self.options = options
+        self.level = level
+        self.spec = spec if spec is not None else EncoderSpec(plan, level.layout, options)
+        self._sub_encoders: dict[str, RowEncoder] = {}
 
     def encode(self, row: tuple[Any, ...]) -> Record:
-        values = self._take(row)
-        for j, convert in self._converts:
+        spec = self.spec
+        values = spec.take(row)
+        for j, convert in spec.converts:
             values[j] = convert(values[j])
-        for j, build in self._fks:
+        for j, build in spec.fks:
             raw = values[j]
             if raw is not None:
                 values[j] = build(row, raw)
-        for j, master in self._masters:
+        for j, master in spec.masters:
             values[j] = self._master(master, values[j])
-        record: Record = dict(zip(self._props, values, strict=True))
+        record: Record = dict(zip(spec.props, values, strict=True))
         if self.options.omit_nulls:
             record = {k: v for k, v in record.items() if v is not None or k in ("id", "uid")}
-        record["model-name"] = self.model_name
-        for child in self.children:
-            key = row[self.key_index] if self.key_index is not None else None
+        record["model-name"] = spec.model_name
+        for child in spec.children:
+            key = row[spec.key_index] if spec.key_index is not None else None
             sub = self.level.subs[child.key]
             if sub.texts is not None:  # built by the database (json_sql.py)
                 record[child.key] = orjson.Fragment(sub.texts.get(key, "[]"))
@@ -111,15 +131,15 @@ class RowEncoder:
     def _encoder_for(self, key: str, plan: ReadPlan, level: Level) -> RowEncoder:
         encoder = self._sub_encoders.get(key)
         if encoder is None:
-            encoder = self._sub_encoders[key] = RowEncoder(plan, level, self.options)
+            spec = self.spec.subs.get(key)
+            if spec is None:
+                spec = self.spec.subs.setdefault(key, EncoderSpec(plan, level.layout, self.options))
+            encoder = self._sub_encoders[key] = RowEncoder(plan, level, self.options, spec)
         return encoder
 
     def etag(self, row: tuple[Any, ...]) -> str:
         """Strong ETag: base64url of 16 bytes of SHA-256 over the row's canonical values (all columns)."""
-        values = [
-            converter_for(info, self.options.db_timezone)(row[i])
-            for info, i in zip(self.plan.entity.columns, self.level.layout.etag_at, strict=True)
-        ]
+        values = [convert(row[i]) for convert, i in self.spec.etag_values]
         digest = hashlib.sha256(orjson.dumps(values, default=str)).digest()[:16]
         return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import orjson
 
 from gateway.pipeline.execute import ReadResult
-from gateway.pipeline.render.encoder import RenderOptions, RowEncoder
+from gateway.pipeline.render.encoder import EncoderSpec, RenderOptions, RowEncoder
 from gateway.pipeline.types import HttpResult, Page, RawRequest, ReadPlan
 
 
@@ -25,12 +25,13 @@ def render_list(
     sql: str | None = None,
     *,
     next_token: str | None = None,
+    spec: EncoderSpec | None = None,
 ) -> HttpResult:
     records: Any
     if result.records_json is not None:  # built by the database, spliced in as it is
         records = orjson.Fragment(result.records_json)
     else:
-        encoder = RowEncoder(plan, result.level, options)
+        encoder = RowEncoder(plan, result.level, options, spec)
         records = [encoder.encode(row) for row in result.level.rows]
     fetched = result.array_count
     page, total = plan.page, result.row_count
@@ -98,10 +99,15 @@ def _with_page(raw: RawRequest, skip: int, size: int) -> str:
 
 
 def render_record(
-    plan: ReadPlan, result: ReadResult, options: RenderOptions, *, sql: str | None = None
+    plan: ReadPlan,
+    result: ReadResult,
+    options: RenderOptions,
+    *,
+    sql: str | None = None,
+    spec: EncoderSpec | None = None,
 ) -> tuple[dict[str, Any], str]:
     """The bare record of a single-record read and its ETag (the caller checks emptiness first)."""
-    encoder = RowEncoder(plan, result.level, options)
+    encoder = RowEncoder(plan, result.level, options, spec)
     row = result.level.rows[0]
     record = encoder.encode(row)
     if sql is not None:

@@ -249,3 +249,29 @@ def _throwaway_postgres() -> Iterator[str]:
             )
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
         admin.dispose()
+
+
+def test_a_runner_asks_for_a_task_taken_elsewhere_only_when_it_is_due(app, plugin, databases) -> None:  # type: ignore[no-untyped-def]
+    """Polling costs no transaction per task and poll: a runner that found the task taken waits for its
+    next run time before asking the database again."""
+    with app.app_context():
+        gateway = core.gateway()
+        st = gateway.state
+        first, second = (Runner(gateway, open_session(st, "worker")) for _ in range(2))
+    assert first.run_periodic() >= 1 and plugin.ticks == 1  # every plugin's tasks were due: all taken
+    statements: list[str] = []
+    connection = databases.meta.connection
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        assert second.run_periodic() == 0 and statements  # asked once, learned the next run time
+        asked = len(statements)
+        assert second.run_periodic() == 0 and first.run_periodic() == 0
+        assert len(statements) == asked  # neither runner asks again before the task is due
+        app_clock(app).advance(60)
+        assert second.run_periodic() >= 1 and plugin.ticks == 2
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
