@@ -6,7 +6,8 @@ psycopg builds `cursor.description` column by column) costs more Python than a o
 so they are compiled once to their driver form and then executed with the driver's cursor.
 
 Only statements that need nothing from SQLAlchemy at execution time qualify: named parameters without
-escaping, no expanding (IN-list) parameters, no bind processor on any parameter's type. Connections with
+escaping, no expanding (IN-list) parameters, no bind processor on any parameter's type (arrays of plain
+items aside, passed as lists). Connections with
 cursor-execution listeners (instrumentation, statement-count tests) keep SQLAlchemy's path, so they see
 every statement. Driver errors are raised as SQLAlchemy's DBAPIError, the connection invalidated on a
 disconnect, exactly what `Connection.execute` would raise to the executor's error mapping.
@@ -35,11 +36,18 @@ def direct_form(stmt: sa.Select[Any], dialect: Dialect) -> DirectStatement | Non
     if compiled.positional or compiled.escaped_bind_names:
         return None
     binds = compiled.binds
-    for bind in binds.values():
-        if bind.expanding or bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
-            return None
+    if any(bind.expanding or _processed(bind.type, dialect) for bind in binds.values()):
+        return None
     defaults = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
     return DirectStatement(compiled.string, defaults, tuple(binds))
+
+
+def _processed(type_: Any, dialect: Dialect) -> bool:
+    """Whether values of `type_` need SQLAlchemy's bind processing. An ARRAY of plain items only turns
+    its value into a list: the executor's array binds are lists already (expand parent keys)."""
+    if isinstance(type_, sa.ARRAY):
+        return _processed(type_.item_type, dialect)
+    return type_.dialect_impl(dialect).bind_processor(dialect) is not None
 
 
 def fetch_all(

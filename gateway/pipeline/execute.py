@@ -257,7 +257,7 @@ def _fetch_json_children(
     texts: dict[Any, str] = {}
     if values:
         merged = {**expand.target.params, **params, built.param: values}
-        for parent, children, text in conn.execute(built.json, merged):
+        for parent, children, text in fetch_all(conn, built.json, built.direct.get("json"), merged):
             texts[parent] = text
             _spend(budget, children)
     return Level([], built.layout, texts=texts)
@@ -276,7 +276,7 @@ def _fetch_expand(
     rows: list[tuple[Any, ...]] = []
     if values:
         merged = {**expand.target.params, **params, built.param: values}
-        rows = [tuple(r) for r in conn.execute(built.stmt, merged)]
+        rows = fetch_all(conn, built.stmt, built.direct.get("stmt"), merged)
     _spend(budget, len(rows))
     sub = Level(rows, built.layout)
     for row in rows:

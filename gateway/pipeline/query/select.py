@@ -99,6 +99,7 @@ class BuiltExpand:
     param: str
     subs: tuple[BuiltExpand, ...]
     json: sa.Select[Any] | None = None  # per parent: child count and records array text (json_sql.py)
+    direct: Mapping[str, DirectStatement] = field(default_factory=dict)  # "stmt", "json" (direct.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +120,23 @@ def with_direct_forms(built: Built, dialect: Dialect) -> Built:
     roles = {"main": built.main, "count": built.count}
     if built.json is not None:
         roles["json_page"] = built.json.page
+    return replace(built, direct=_forms(roles, dialect), expands=_direct_expands(built.expands, dialect))
+
+
+def _direct_expands(expands: tuple[BuiltExpand, ...], dialect: Dialect) -> tuple[BuiltExpand, ...]:
+    return tuple(
+        replace(
+            e,
+            direct=_forms({"stmt": e.stmt, **({"json": e.json} if e.json is not None else {})}, dialect),
+            subs=_direct_expands(e.subs, dialect),
+        )
+        for e in expands
+    )
+
+
+def _forms(roles: Mapping[str, sa.Select[Any]], dialect: Dialect) -> dict[str, DirectStatement]:
     forms = {role: direct_form(stmt, dialect) for role, stmt in roles.items()}
-    return replace(built, direct={role: form for role, form in forms.items() if form is not None})
+    return {role: form for role, form in forms.items() if form is not None}
 
 
 def build_statements(plan: ReadPlan, *, etag: bool = False, array_binds: bool = False) -> Built:
