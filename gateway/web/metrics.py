@@ -30,6 +30,9 @@ def metrics_of(st: GatewayState) -> Metrics:
     return metrics  # type: ignore[no-any-return]
 
 
+_POOL_SAMPLED = "metrics.pool_sampled_at"
+
+
 @bp.before_app_request
 def _start_timer() -> None:
     g.metrics_started = time.perf_counter()
@@ -46,7 +49,9 @@ def _observe(response: Response) -> Response:
     metrics = metrics_of(st)
     endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
     metrics.observe_request(request.method, endpoint, response.status_code, seconds)
-    _pool_gauges(st, metrics)
+    if started - st.extras.get(_POOL_SAMPLED, 0.0) >= 1.0:  # a gauge: once a second per worker is plenty
+        st.extras[_POOL_SAMPLED] = started
+        _pool_gauges(st, metrics)
     metrics.set_statement_cache(st.statements.hits, st.statements.misses)
     if st.settings.server_timing:
         response.headers.add("Server-Timing", f"app;dur={seconds * 1000:.1f}")
@@ -79,6 +84,7 @@ def metrics() -> Response:
     if not st.settings.metrics_public:
         current_actor().require(PERMISSION)
     registry = metrics_of(st)
+    _pool_gauges(st, registry)  # this worker's own gauges are current at a scrape
     provider: Callable[[], Mapping[str, int]] | None = st.extras.get(JOBS_PROVIDER)
     if provider is not None:
         registry.set_jobs(provider())

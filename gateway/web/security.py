@@ -65,7 +65,8 @@ def _init_cors(app: Flask, origins: tuple[str, ...]) -> None:
 
 def _preflight_no_content(response: Response) -> Response:
     """A CORS preflight answers 204 with no body (no authentication); echoed origins vary by Origin."""
-    origin = response.headers.get("Access-Control-Allow-Origin")
+    origins = response.headers.getlist("Access-Control-Allow-Origin")  # get() raises inside when absent
+    origin = origins[0] if origins else None
     if origin and origin != "*":
         vary = {v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()}
         response.headers["Vary"] = ", ".join(sorted(vary | {"Origin"}))
