@@ -230,7 +230,12 @@ def _stream(
     def open_json() -> Iterator[Iterator[list[str]]]:
         assert built.json is not None
         with source.connect() as conn, guarded(conn, ctx.traits, settings.rest_statement_timeout_ms):
-            yield stream_json(conn, built.json.rows, params, settings.stream_chunk_rows)
+            rows, direct = built.json.rows, built.direct.get("json_rows")
+            chunks = stream_json(conn, rows, params, settings.stream_chunk_rows, direct)
+            try:
+                yield chunks
+            finally:
+                chunks.close()  # before the connection goes back: an open stream still holds it
 
     options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
     if fmt is not None:

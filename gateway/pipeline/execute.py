@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -21,7 +21,7 @@ from sqlalchemy.ext.compiler import compiles
 from gateway import errors
 from gateway.db import ConnectionSource
 from gateway.dialects import DbErrorKind, DialectTraits, sqlite_deadline_handler, traits_for
-from gateway.pipeline.direct import fetch_all
+from gateway.pipeline.direct import DirectStatement, fetch_all, stream_chunks
 from gateway.pipeline.query.select import Built, BuiltExpand, Layout, build_statements
 from gateway.pipeline.types import CountMode, ExpandPlan, ReadPlan
 
@@ -326,12 +326,16 @@ def stream_rows(
 
 
 def stream_json(
-    conn: Connection, stmt: sa.Select[Any], params: Mapping[str, Any], chunk_rows: int
-) -> Iterator[list[str]]:
+    conn: Connection,
+    stmt: sa.Select[Any],
+    params: Mapping[str, Any],
+    chunk_rows: int,
+    direct: DirectStatement | None = None,
+) -> Generator[list[str], None, None]:
     """Unlimited pages whose records the database writes as JSON text: chunks of record texts."""
-    result = conn.execute(stmt.execution_options(yield_per=chunk_rows), dict(params))
+    chunks = stream_chunks(conn, stmt, direct, params, chunk_rows)
     try:
-        for partition in result.partitions(chunk_rows):
-            yield [row[0] for row in partition]
+        for chunk in chunks:
+            yield [row[0] for row in chunk]
     finally:
-        result.close()
+        chunks.close()  # a psycopg stream holds the connection's lock until it is closed

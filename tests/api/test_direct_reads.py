@@ -112,3 +112,36 @@ def test_statements_needing_sqlalchemy_processing_keep_its_path(source) -> None:
     )
     assert direct_form(sa.select(table).where(table.c.Description == {"a": 1}), source.dialect) is None
     assert direct_form(sa.select(table).where(table.c.C_Order_ID == 1), source.dialect) is not None
+
+
+def _streaming_client(source: EngineSource) -> tuple[Any, dict[str, str]]:
+    from gateway.app import create_app
+    from gateway.db import Databases
+    from gateway.jobs.clock import FixedClock
+    from gateway.testing import bearer, session_token
+
+    overrides = {"secret_key": "direct-" + "0123456789abcdef" * 4, "plugins": [], "rest_max_records_size": 0,
+                 "stream_chunk_rows": 7}  # fmt: skip
+    app = create_app(overrides, databases=Databases(source, source), clock=FixedClock())
+    return app.test_client(), bearer(
+        session_token(app, "GardenAdmin", client_id=11, role="GardenWorld Admin")
+    )
+
+
+def test_unlimited_pages_stream_alike_and_an_abandoned_stream_frees_the_connection(source) -> None:  # type: ignore[no-untyped-def]
+    url = "/api/v1/models/c_order?$filter=GrandTotal gt 10&$orderby=DateOrdered desc"
+    client, headers = _streaming_client(source)
+    streamed = [client.get(url, headers=headers).get_data() for _ in range(2)]  # the second one is cached
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    sa.event.listen(source.engine, "before_cursor_execute", listener)
+    try:
+        through_sqlalchemy = client.get(url, headers=headers).get_data()
+    finally:
+        sa.event.remove(source.engine, "before_cursor_execute", listener)
+    assert streamed[0] == streamed[1] == through_sqlalchemy and b'"array-count":' in through_sqlalchemy
+    reply = client.get(url, headers=headers, buffered=False)
+    body = iter(reply.response)
+    assert next(body).startswith(b'{"page-count"') and next(body)  # head and the first chunk, then gone
+    reply.close()
+    assert client.get(url, headers=headers).get_data() == through_sqlalchemy  # the pool's one connection

@@ -116,10 +116,11 @@ class Built:
 
 
 def with_direct_forms(built: Built, dialect: Dialect) -> Built:
-    """`built` with the driver forms of its page, count and JSON page statements, where they qualify."""
+    """`built` with the driver forms of its statements (page, count, JSON page and rows, expand levels),
+    where they qualify."""
     roles = {"main": built.main, "count": built.count}
     if built.json is not None:
-        roles["json_page"] = built.json.page
+        roles["json_page"], roles["json_rows"] = built.json.page, built.json.rows
     return replace(built, direct=_forms(roles, dialect), expands=_direct_expands(built.expands, dialect))
 
 
