@@ -89,7 +89,8 @@ class SkipTokens:
         if text.strip().lower() == START:
             return Position()
         payload, _, signature = text.strip().partition(".")
-        if len(text) > _MAX_TOKEN or not hmac.compare_digest(self._sign(payload), signature):
+        expected = self._sign(payload).encode()  # bytes: compare_digest refuses non-ASCII str
+        if len(text) > _MAX_TOKEN or not hmac.compare_digest(expected, signature.encode()):
             raise PagingError("$skiptoken is not a token issued by this service", parameter="$skiptoken")
         try:
             issued_for, encoded = orjson.loads(_unb64(payload))

@@ -57,6 +57,8 @@ def test_a_value_without_a_token_form_gives_no_token() -> None:
         lambda t: "A" + t,
         lambda t: t.split(".")[0],
         lambda t: SkipTokens(b"other key").issue(FP, [1]),
+        lambda t: "é.é",  # non-ASCII: a refusal, not a TypeError inside the digest comparison
+        lambda t: t + "é",
     ],
 )
 def test_forged_tokens_are_refused(forge) -> None:  # type: ignore[no-untyped-def]
