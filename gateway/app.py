@@ -29,7 +29,8 @@ from gateway.pipeline.query.shape import StatementCache
 from gateway.settings import Settings, load_settings
 from gateway.state import GatewayState
 from gateway.web import actions, audit, register_web, testhooks
-from gateway.web.security import init_security
+from gateway.web.readlane import install_read_lane
+from gateway.web.security import init_proxy_fix, init_security
 
 log = logging.getLogger("gateway.app")
 _AUDIT_FIELDS = (
@@ -80,6 +81,8 @@ def create_app(
     register_web(app, state)
     facade = register_plugin_objects(app, state)
     init_security(app, state)
+    install_read_lane(app, state)  # after every hook is registered: it checks them all
+    init_proxy_fix(app, settings.trusted_proxy_hops)
     if settings.sensitive_allow_insecure:
         log.warning("sensitive_allow_insecure is on: every request counts as secure (development only)")
     state.plugins.hook.startup(gateway=facade)

@@ -103,6 +103,7 @@ class Settings:
     stream_chunk_rows: int
     cache_check_seconds: float
     server_timing: bool
+    read_lane: bool
     plugins: tuple[str, ...]
     trace_plugins: bool
     host: str

@@ -7,7 +7,8 @@ one error handler; nothing here renders an error body.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 
@@ -21,7 +22,7 @@ from gateway.pipeline.skiptoken import SkipTokens
 if TYPE_CHECKING:
     from gateway.state import GatewayState
 
-__all__ = ["current_actor", "init_auth"]
+__all__ = ["authenticate", "current_actor", "init_auth"]
 
 
 def init_auth(app: Flask, state: GatewayState) -> None:
@@ -45,16 +46,19 @@ def current_actor() -> Actor:
     """The Actor of this request's session token (memoized on `flask.g`); 401 when there is none."""
     actor = g.get("gateway_actor")
     if actor is None:
-        actor = _authenticate(current_app.extensions["gateway"], routes.bearer_token())
+        actor = authenticate(current_app.extensions["gateway"], routes.bearer_token())
         g.gateway_actor = actor
     return actor
 
 
-def _authenticate(state: GatewayState, token: str) -> Actor:
+def authenticate(
+    state: GatewayState, token: str, decode: Callable[[str], dict[str, Any]] = tokens.decode
+) -> Actor:
+    """The Actor of a bearer token (an API token or a session JWT); `decode` verifies a JWT not yet cached."""
     if token.startswith("gwt_"):
         return apitokens.authenticate(state, token)
     cache: VerifiedTokens = state.extras.setdefault("auth.verified", VerifiedTokens())
-    claims = cache.claims(token, tokens.decode)
+    claims = cache.claims(token, decode)
     if claims.get("type") != "access":
         raise AuthenticationError("Invalid token type")
     if claims.get("scope") != "session":

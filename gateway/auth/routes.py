@@ -26,8 +26,13 @@ def _state() -> GatewayState:
 
 
 def bearer_token() -> str:
-    """The token of `Authorization: Bearer <t>`; 401 AUTHENTICATION-ERROR when missing or malformed."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    """The token of this request's `Authorization: Bearer <t>`; 401 AUTHENTICATION-ERROR when missing."""
+    return bearer_of(request.headers.get("Authorization", ""))
+
+
+def bearer_of(authorization: str) -> str:
+    """The token of an `Authorization: Bearer <t>` value; 401 AUTHENTICATION-ERROR when malformed."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("Missing or malformed Authorization header")
     return token.strip()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from flask import Flask, Response, current_app, g, request
@@ -16,6 +17,7 @@ from gateway.pipeline.types import HttpResult, RawRequest
 from gateway.state import GatewayState
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_Hook = TypeVar("_Hook", bound=Callable[..., Any])
 
 
 def state() -> GatewayState:
@@ -49,28 +51,58 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status=status, mimetype="application/json")
 
 
+def mirrored_by_read_lane(hook: _Hook) -> _Hook:
+    """Mark an app-wide hook whose effect the read lane reproduces (gateway.web.readlane)."""
+    hook.mirrored_by_read_lane = True  # type: ignore[attr-defined]
+    return hook
+
+
+def request_id_of(inbound: str) -> str:
+    """The caller's X-Request-Id when it is a safe token, else a fresh one."""
+    return inbound if _REQUEST_ID.match(inbound) else str(uuid.uuid4())
+
+
+def needs_no_store(path: str, authorization: str | None, cache_control_set: bool) -> bool:
+    """Login answers and authenticated answers that chose no caching of their own are never stored."""
+    return path.startswith("/api/v1/auth") or (not cache_control_set and bool(authorization))
+
+
+def edge_headers(request_id: str, *, is_json: bool, no_store: bool, hsts: bool) -> list[tuple[str, str]]:
+    """The headers every response carries (security.md §9.5)."""
+    headers = [
+        ("X-Request-Id", request_id),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+    ]
+    if is_json:
+        headers.append(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+    if no_store:
+        headers.append(("Cache-Control", "no-store"))
+    if hsts:
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    return headers
+
+
 def init_edge(app: Flask, hsts: bool) -> None:
-    """Request ids and the security headers every response carries (security.md §9.5)."""
+    """Request ids and the security headers every response carries."""
 
     @app.before_request
+    @mirrored_by_read_lane
     def assign_request_id() -> None:
-        inbound = request.headers.get("X-Request-Id", "")
-        g.request_id = inbound if _REQUEST_ID.match(inbound) else str(uuid.uuid4())
+        g.request_id = request_id_of(request.headers.get("X-Request-Id", ""))
 
     @app.after_request
+    @mirrored_by_read_lane
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers["X-Request-Id"] = getattr(g, "request_id", "") or str(uuid.uuid4())
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "no-referrer"
-        if response.mimetype == "application/json":
-            headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
-        if (
-            request.path.startswith("/api/v1/auth")
-            or "Cache-Control" not in headers
-            and request.headers.get("Authorization")
+        no_store = needs_no_store(
+            request.path, request.headers.get("Authorization"), "Cache-Control" in headers
+        )
+        for name, value in edge_headers(
+            getattr(g, "request_id", "") or str(uuid.uuid4()),
+            is_json=response.mimetype == "application/json",
+            no_store=no_store,
+            hsts=hsts and request.is_secure,
         ):
-            headers["Cache-Control"] = "no-store"
-        if hsts and request.is_secure:
-            headers["Strict-Transport-Security"] = "max-age=31536000"
+            headers[name] = value
         return response

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 
 import orjson
-from flask import Flask, Response, g
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from filter_grammar import FilterError
 from gateway import errors
+from gateway.observability import REQUEST_ID
 
 log = logging.getLogger("gateway.errors")
 
@@ -45,7 +46,7 @@ def to_gateway_error(exc: BaseException) -> errors.GatewayError:
         MarshmallowError = ()  # type: ignore[assignment,misc]
     if isinstance(exc, MarshmallowError):
         return errors.ValidationError("Invalid values", errors=_field_errors(exc.normalized_messages()))
-    request_id = getattr(g, "request_id", "-") if g else "-"
+    request_id = REQUEST_ID.get()
     log.exception("unhandled error (request %s)", request_id, exc_info=exc)
     return errors.InternalError(f"Internal error; reference {request_id}")
 
@@ -108,14 +109,21 @@ def _field_errors(messages: object, prefix: str = "") -> list[errors.FieldError]
     return out
 
 
-def problem_response(err: errors.GatewayError) -> Response:
-    response = Response(orjson.dumps(err.to_problem()), status=err.status, mimetype="application/json")
-    for name, value in err.headers.items():
-        response.headers[name] = value
+def problem_parts(err: errors.GatewayError) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and JSON body of the problem answer to `err`."""
+    headers = dict(err.headers)
     if err.retry_after is not None:
-        response.headers["Retry-After"] = str(err.retry_after)
-    if err.status == 401 and "WWW-Authenticate" not in response.headers:
-        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        headers["Retry-After"] = str(err.retry_after)
+    if err.status == 401 and "WWW-Authenticate" not in headers:
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return err.status, headers, orjson.dumps(err.to_problem())
+
+
+def problem_response(err: errors.GatewayError) -> Response:
+    status, headers, body = problem_parts(err)
+    response = Response(body, status=status, mimetype="application/json")
+    for name, value in headers.items():
+        response.headers[name] = value
     return response
 
 

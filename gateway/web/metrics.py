@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, request
 from gateway.auth import current_actor
 from gateway.observability import REQUEST_ID, Metrics, exposition, make_metrics
 from gateway.state import GatewayState
-from gateway.web.edge import state
+from gateway.web.edge import mirrored_by_read_lane, state
 
 bp = Blueprint("metrics", __name__)
 PERMISSION = "metrics.read"
@@ -34,35 +34,43 @@ _POOL_SAMPLED = "metrics.pool_sampled_at"
 
 
 @bp.before_app_request
+@mirrored_by_read_lane
 def _start_timer() -> None:
     g.metrics_started = time.perf_counter()
     g.metrics_token = REQUEST_ID.set(getattr(g, "request_id", "-"))
 
 
 @bp.after_app_request
+@mirrored_by_read_lane
 def _observe(response: Response) -> Response:
     started = g.pop("metrics_started", None)
     if started is None:
         return response
-    seconds = time.perf_counter() - started
-    st = state()
-    metrics = metrics_of(st)
     endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    metrics.observe_request(request.method, endpoint, response.status_code, seconds)
-    if started - st.extras.get(_POOL_SAMPLED, 0.0) >= 1.0:  # a gauge: once a second per worker is plenty
-        st.extras[_POOL_SAMPLED] = started
-        _pool_gauges(st, metrics)
-    metrics.set_statement_cache(st.statements.hits, st.statements.misses)
-    if st.settings.server_timing:
-        response.headers.add("Server-Timing", f"app;dur={seconds * 1000:.1f}")
+    timing = observe_request(state(), request.method, endpoint, response.status_code, started)
+    if timing is not None:
+        response.headers.add("Server-Timing", timing)
     return response
 
 
 @bp.teardown_app_request
+@mirrored_by_read_lane
 def _reset_request_id(_exc: BaseException | None) -> None:
     token = g.pop("metrics_token", None)
     if token is not None:
         REQUEST_ID.reset(token)
+
+
+def observe_request(st: GatewayState, method: str, endpoint: str, status: int, started: float) -> str | None:
+    """Count and time one request (labelled by its URL rule); the Server-Timing value when enabled."""
+    seconds = time.perf_counter() - started
+    metrics = metrics_of(st)
+    metrics.observe_request(method, endpoint, status, seconds)
+    if started - st.extras.get(_POOL_SAMPLED, 0.0) >= 1.0:  # a gauge: once a second per worker is plenty
+        st.extras[_POOL_SAMPLED] = started
+        _pool_gauges(st, metrics)
+    metrics.set_statement_cache(st.statements.hits, st.statements.misses)
+    return f"app;dur={seconds * 1000:.1f}" if st.settings.server_timing else None
 
 
 def _pool_gauges(st: GatewayState, metrics: Metrics) -> None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from gateway.actor import Actor
 from gateway.auth import current_actor
 from gateway.hooks.writes import write_hooks
 from gateway.meta.valrules import find_rule
 from gateway.pipeline import ReadTarget, read
-from gateway.pipeline.types import Action
+from gateway.pipeline.types import Action, HttpResult, RawRequest
 from gateway.pipeline.writes import WriteTarget, write
+from gateway.state import GatewayState
 from gateway.web.edge import raw_request, state, to_response
 from gateway.web.models_list import list_models
 
@@ -20,10 +22,13 @@ bp = Blueprint("models", __name__, url_prefix="/api/v1/models")
 
 
 def _read(target: ReadTarget) -> Response:
-    st = state()
-    actor = current_actor()
-    result = read(
-        raw_request(),
+    return to_response(read_records(state(), raw_request(), target, current_actor()))
+
+
+def read_records(st: GatewayState, raw: RawRequest, target: ReadTarget, actor: Actor) -> HttpResult:
+    """One read through the pipeline; Flask-free, so that the read lane serves it too."""
+    return read(
+        raw,
         target,
         actor=actor,
         catalog=st.catalog.current(),
@@ -36,7 +41,6 @@ def _read(target: ReadTarget) -> Response:
         parsed=st.options,
         skip_tokens=st.skip_tokens,
     )
-    return to_response(result)
 
 
 def _write(target: WriteTarget, action: Action) -> Response:

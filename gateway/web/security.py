@@ -1,7 +1,8 @@
 """HTTP hardening of the edge: trusted proxy hops, CORS, body size and JSON depth, per-token request rate.
 
-`init_security` wires everything once per app (security.md §7, §9.1–§9.3). Checks run before any view and
-raise gateway errors for the one error handler; nothing here reads tokens beyond hashing the bearer text.
+`init_security` and `init_proxy_fix` wire everything once per app (security.md §7, §9.1–§9.3). Checks run
+before any view and raise gateway errors for the one error handler; nothing here reads tokens beyond
+hashing the bearer text.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.errors import BodyError, PayloadTooLarge, RateLimited
 from gateway.state import GatewayState
+from gateway.web.edge import mirrored_by_read_lane
 
 MAX_JSON_DEPTH = 64
 CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -33,19 +35,31 @@ _DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def init_security(app: Flask, state: GatewayState) -> None:
-    """Proxy handling, CORS and the request limits of this app."""
-    settings = state.settings
-    hops = settings.trusted_proxy_hops
+    """CORS and the request limits of this app."""
+    limiter = rate_limiter_of(state)
+
+    @app.before_request
+    @mirrored_by_read_lane
+    def check_request_limits() -> None:
+        check_request(state, limiter)
+
+    # registered before flask-cors so that it runs after it (Flask runs after_request hooks in reverse)
+    app.after_request(mirrored_by_read_lane(_preflight_no_content))
+    if state.settings.cors_origins:
+        _init_cors(app, state.settings.cors_origins)
+
+
+def init_proxy_fix(app: Flask, hops: int) -> None:
+    """Trust `hops` proxies' X-Forwarded-* headers; the outermost WSGI layer, so every door sees them."""
     if hops > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
         )
-    limiter = TokenRateLimiter()
-    app.before_request(lambda: check_request(state, limiter))
-    # registered before flask-cors so that it runs after it (Flask runs after_request hooks in reverse)
-    app.after_request(_preflight_no_content)
-    if settings.cors_origins:
-        _init_cors(app, settings.cors_origins)
+
+
+def rate_limiter_of(state: GatewayState) -> TokenRateLimiter:
+    """The app's one per-token limiter, shared by Flask's hook and the read lane."""
+    return state.extras.setdefault("security.limiter", TokenRateLimiter())  # type: ignore[no-any-return]
 
 
 def _init_cors(app: Flask, origins: tuple[str, ...]) -> None:
@@ -87,9 +101,13 @@ def check_request(state: GatewayState, limiter: TokenRateLimiter) -> None:
         raise PayloadTooLarge(f"The request body exceeds {limit} bytes")
     if request.content_length and request.is_json:
         check_json_depth(request.get_data(cache=True))
+    admit(state, limiter, request.headers.get("Authorization", ""), request.path)
+
+
+def admit(state: GatewayState, limiter: TokenRateLimiter, bearer: str, path: str) -> None:
+    """Count a request against its token's rate; 429 RATE-LIMITED over it (login is never counted)."""
     per_minute = state.runtime.for_client(0).rest_rate_limit_per_minute
-    bearer = request.headers.get("Authorization", "")
-    if per_minute > 0 and bearer and not request.path.startswith("/api/v1/auth"):
+    if per_minute > 0 and bearer and not path.startswith("/api/v1/auth"):
         limiter.hit(
             hashlib.sha256(bearer.encode()).hexdigest(), int(state.clock.now().timestamp()), per_minute
         )
