@@ -108,6 +108,7 @@ def start_gateway(database_url: str, uid_columns: str, workdir: Path) -> Server:
         GATEWAY_DATABASE_URL=database_url, GATEWAY_SECRET_KEY=SECRET, GATEWAY_REST_MAX_RECORDS_SIZE="0",
         GATEWAY_UID_COLUMNS=uid_columns,
     )  # fmt: skip
+    env.update(_gateway_knobs(os.environ))
     log = workdir / "gateway.log"
     proc = _gunicorn("wsgi:app", env, log)
     _wait_listening(proc, port, log)
@@ -115,6 +116,12 @@ def start_gateway(database_url: str, uid_columns: str, workdir: Path) -> Server:
     reply = requests.post(f"{base}/api/v1/auth", json=LOGIN, timeout=60)
     reply.raise_for_status()
     return Server("gateway", base, proc, {"Authorization": f"Bearer {reply.json()['token']}"})
+
+
+def _gateway_knobs(environ: Mapping[str, str]) -> dict[str, str]:
+    """PERF_GATEWAY_X=v runs the gateway with GATEWAY_X=v (a setting's effect measured in one run)."""
+    prefix = "PERF_GATEWAY_"
+    return {"GATEWAY_" + k.removeprefix(prefix): v for k, v in environ.items() if k.startswith(prefix)}
 
 
 def start_floor(dsn: str, workdir: Path) -> Server:
