@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -145,9 +145,17 @@ class Metrics:
     jobs: Gauge
     statement_cache: Gauge
 
+    children: dict[tuple[str, str, int], tuple[Any, Any]] = field(default_factory=dict)
+
     def observe_request(self, method: str, endpoint: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, endpoint, str(status)).inc()
-        self.latency.labels(method, endpoint).observe(seconds)
+        # the labelled children are looked up once per label set: labels() validates and locks each time
+        key = (method, endpoint, status)
+        pair = self.children.get(key)
+        if pair is None:
+            counter = self.requests.labels(method, endpoint, str(status))
+            pair = self.children[key] = (counter, self.latency.labels(method, endpoint))
+        pair[0].inc()
+        pair[1].observe(seconds)
 
     def set_pool(self, database: str, checked_out: int, size: int) -> None:
         self.pool_checked_out.labels(database).set(checked_out)

@@ -15,7 +15,8 @@ hookimpl = pluggy.HookimplMarker("gateway")
 
 @hookspec
 def register_blueprints() -> list[Any]:  # type: ignore[empty-body]
-    """Flask blueprints the plugin serves (under /api/v1 or /odata)."""
+    """Flask blueprints the plugin serves (under /api/v1 or /odata); an app-wide hook among them turns the
+    read lane off (gateway.web.readlane)."""
 
 
 @hookspec

@@ -66,14 +66,14 @@ def observe_request(st: GatewayState, method: str, endpoint: str, status: int, s
     seconds = time.perf_counter() - started
     metrics = metrics_of(st)
     metrics.observe_request(method, endpoint, status, seconds)
-    if started - st.extras.get(_POOL_SAMPLED, 0.0) >= 1.0:  # a gauge: once a second per worker is plenty
+    if started - st.extras.get(_POOL_SAMPLED, 0.0) >= 1.0:  # gauges: once a second per worker is plenty
         st.extras[_POOL_SAMPLED] = started
-        _pool_gauges(st, metrics)
-    metrics.set_statement_cache(st.statements.hits, st.statements.misses)
+        _sample_gauges(st, metrics)
     return f"app;dur={seconds * 1000:.1f}" if st.settings.server_timing else None
 
 
-def _pool_gauges(st: GatewayState, metrics: Metrics) -> None:
+def _sample_gauges(st: GatewayState, metrics: Metrics) -> None:
+    metrics.set_statement_cache(st.statements.hits, st.statements.misses)
     for name, source in (("data", st.databases.data), ("meta", st.databases.meta)):
         pool = _pool_of(source)
         if pool is not None:
@@ -92,7 +92,7 @@ def metrics() -> Response:
     if not st.settings.metrics_public:
         current_actor().require(PERMISSION)
     registry = metrics_of(st)
-    _pool_gauges(st, registry)  # this worker's own gauges are current at a scrape
+    _sample_gauges(st, registry)  # this worker's own gauges are current at a scrape
     provider: Callable[[], Mapping[str, int]] | None = st.extras.get(JOBS_PROVIDER)
     if provider is not None:
         registry.set_jobs(provider())
