@@ -1,15 +1,15 @@
 """RowEncoder: turns the raw tuples of one plan level into records, built once per plan.
 
 A record is `id`, `uid`, the columns in ordinal order (FK objects built from the identifier join), then
-`model-name` and the expanded arrays (api.md §4.3). Per row it only indexes tuples and calls the
-per-kind converters chosen up front.
+`model-name` and the expanded arrays (api.md §4.3). Per row it runs one generated function that builds
+the record as a single dict display, indexing the tuple and calling the per-kind converters chosen up
+front.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +18,7 @@ import orjson
 
 from gateway.pipeline.execute import Level
 from gateway.pipeline.query.select import Layout
+from gateway.pipeline.render import values
 from gateway.pipeline.render.values import Converter, converter_for, identity
 from gateway.pipeline.types import ReadPlan
 
@@ -59,19 +60,8 @@ class EncoderSpec:
         self.model_name = plan.entity.model_name
         self.children = tuple(e for e in plan.expands if e.is_child)
         self.key_index = next((i for i, o in enumerate(plan.outputs) if o.role == "key"), None)
-        # Per row: one C-level itemgetter picks the output values, then only the fields that need it
-        # are converted; a loop over every field with its branches cost as much as the query.
-        self.props = tuple(f.prop for f in fields)
-        self.take = _picker(tuple(f.index for f in fields))
-        self.masters = tuple((j, f.master) for j, f in enumerate(fields) if f.master is not None)
-        self.fks = tuple(
-            (j, _fk_builder(f.fk)) for j, f in enumerate(fields) if f.fk is not None and f.master is None
-        )
-        self.converts = tuple(
-            (j, f.convert)
-            for j, f in enumerate(fields)
-            if f.fk is None and f.master is None and f.convert is not identity
-        )
+        self.build = _record_builder(fields)
+        self.masters = tuple((f.prop, f.master) for f in fields if f.master is not None)
         etag_at = layout.etag_at  # single-record layouts only
         columns = plan.entity.columns if etag_at else ()
         self.etag_values = tuple(
@@ -95,16 +85,9 @@ class RowEncoder:
 
     def encode(self, row: tuple[Any, ...]) -> Record:
         spec = self.spec
-        values = spec.take(row)
-        for j, convert in spec.converts:
-            values[j] = convert(values[j])
-        for j, build in spec.fks:
-            raw = values[j]
-            if raw is not None:
-                values[j] = build(row, raw)
-        for j, master in spec.masters:
-            values[j] = self._master(master, values[j])
-        record: Record = dict(zip(spec.props, values, strict=True))
+        record = spec.build(row)
+        for prop, master in spec.masters:
+            record[prop] = self._master(master, record[prop])
         if self.options.omit_nulls:
             record = {k: v for k, v in record.items() if v is not None or k in ("id", "uid")}
         record["model-name"] = spec.model_name
@@ -144,16 +127,33 @@ class RowEncoder:
         return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
 
 
-def _picker(indexes: tuple[int, ...]) -> Callable[[tuple[Any, ...]], list[Any]]:
-    """A function returning the values at `indexes` of a row as a new list (itemgetter returns a bare
-    value for one index and fails for none)."""
-    if not indexes:
-        return lambda _row: []
-    if len(indexes) == 1:
-        only = indexes[0]
-        return lambda row: [row[only]]
-    take = operator.itemgetter(*indexes)
-    return lambda row: list(take(row))
+# Converters whose common case is cheaper written out than called: the same results, value for value.
+_INLINE: dict[Converter, str] = {
+    values.string: "(row[{i}] if row[{i}].__class__ is str else convert{j}(row[{i}]))",
+    values.yesno: '(True if row[{i}] == "Y" else False if row[{i}] == "N" else row[{i}])',
+}
+
+
+def _record_builder(fields: tuple[_Field, ...]) -> Callable[[tuple[Any, ...]], Record]:
+    """One function per plan level that builds a record from a row as a single dict display.
+
+    Generated source, as dataclasses and attrs do for their methods: a generic loop over the fields cost
+    twice the encoding itself. Only reflected property names (written with repr) and tuple indexes go into
+    the source; converters and FK builders are bound by name, so no row value ever becomes code."""
+    bound: dict[str, Any] = {}
+    items = []
+    for j, f in enumerate(fields):
+        value = f"row[{f.index}]"
+        if f.fk is not None and f.master is None:
+            bound[f"fk{j}"] = _fk_builder(f.fk)
+            value = f"(None if row[{f.index}] is None else fk{j}(row, row[{f.index}]))"
+        elif f.master is None and f.convert is not identity:
+            bound[f"convert{j}"] = f.convert
+            value = _INLINE.get(f.convert, "convert{j}(row[{i}])").format(i=f.index, j=j)
+        items.append(f"{f.prop!r}: {value}")
+    source = "def build(row):\n    return {" + ", ".join(items) + "}\n"
+    exec(compile(source, "<record builder>", "exec"), bound)  # noqa: S102 - see the docstring
+    return bound["build"]  # type: ignore[no-any-return]
 
 
 def _fk_spec(out: Any, ident_at: tuple[int, ...]) -> tuple[str, str, tuple[int, ...]]:

@@ -66,7 +66,7 @@ def _float(value: Any) -> Any:
     return None if math.isnan(number) or math.isinf(number) else number
 
 
-def _yesno(value: Any) -> Any:
+def yesno(value: Any) -> Any:
     return True if value == "Y" else False if value == "N" else value
 
 
@@ -141,18 +141,18 @@ def _guid(value: Any) -> Any:
     return str(value).lower() if not isinstance(value, uuid.UUID) else str(value)
 
 
-def _string(value: Any) -> Any:
+def string(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
 
 
 _SIMPLE: dict[ColumnKind, Converter] = {
-    ColumnKind.STRING: _string,
+    ColumnKind.STRING: string,
     ColumnKind.INTEGER: identity,
     ColumnKind.FLOAT: _float,
     ColumnKind.BOOLEAN: _bool,
-    ColumnKind.YESNO: _yesno,
+    ColumnKind.YESNO: yesno,
     ColumnKind.DATE: _date,
     ColumnKind.TIME: _time,
     ColumnKind.BINARY: _binary,

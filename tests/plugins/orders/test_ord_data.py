@@ -97,9 +97,9 @@ def test_o90_to_o94_yaml(api: Any) -> None:
 
 SENSITIVE = {
     "skey": "tax_id",
-    "svalue": "123",
+    "svalue": "Q7X123TAX",
     "data": {"n": "x"},
-    "aliases": ["abc"],
+    "aliases": ["alias-ZQW"],
     "meta": {"PURPOSE": "billing"},
 }
 
@@ -115,8 +115,8 @@ def test_o95_to_o99_sensitive(api: Any, app: Any) -> None:
     assert _code(_put(api, order_id, "sensitiveData", no_skey, user="keeper")) == (400, "VALIDATION-ERROR")
     assert _put(api, order_id, "sensitiveData", SENSITIVE, user="opA").status_code == 403
     doc = api.detail(order_id, user="keeper")
-    assert doc["sensitive_data"]["tax_id"]["123"] == {
-        "aliases": ["abc"],
+    assert doc["sensitive_data"]["tax_id"]["Q7X123TAX"] == {
+        "aliases": ["alias-ZQW"],
         "data": {"n": "x"},
         "meta": {"PURPOSE": "billing"},
     }
@@ -124,16 +124,19 @@ def test_o95_to_o99_sensitive(api: Any, app: Any) -> None:
     assert "sensitive_data" not in insecure and insecure["has_sensitive_data"] is True
     assert "sensitive_data" not in api.detail(order_id, user="opA")
     base = f"/orders/{order_id}?action=yamlSensitiveData&skey=tax_id"
-    found = api.get(f"{base}&svalue=123", user="keeper").get_json()
-    assert found == {"aliases": ["abc"], "data": "n: x\n", "meta": {"PURPOSE": "billing"}}
+    found = api.get(f"{base}&svalue=Q7X123TAX", user="keeper").get_json()
+    assert found == {"aliases": ["alias-ZQW"], "data": "n: x\n", "meta": {"PURPOSE": "billing"}}
     assert api.get(f"{base}&svalue=999", user="keeper").get_json() is None
     assert _code(api.get(base, user="keeper")) == (400, "VALIDATION-ERROR")
-    assert _code(api.get(f"{base}&svalue=123", user="keeper", secure=False)) == (409, "SENSITIVE-DATA-ERROR")
+    assert _code(api.get(f"{base}&svalue=Q7X123TAX", user="keeper", secure=False)) == (
+        409,
+        "SENSITIVE-DATA-ERROR",
+    )
     _assert_no_clear_text(app)
-    body = {"skey": "tax_id", "svalue": "123", "data": "n: y"}
+    body = {"skey": "tax_id", "svalue": "Q7X123TAX", "data": "n: y"}
     assert _put(api, order_id, "yamlSensitiveData", body, user="keeper").get_json() == "OK"
-    assert api.detail(order_id, user="keeper")["sensitive_data"]["tax_id"]["123"]["data"] == {"n": "y"}
-    _put(api, order_id, "yamlSensitiveData", {"skey": "tax_id", "svalue": "123"}, user="keeper")
+    assert api.detail(order_id, user="keeper")["sensitive_data"]["tax_id"]["Q7X123TAX"]["data"] == {"n": "y"}
+    _put(api, order_id, "yamlSensitiveData", {"skey": "tax_id", "svalue": "Q7X123TAX"}, user="keeper")
     assert api.detail(order_id, user="keeper")["has_sensitive_data"] is False
 
 
@@ -143,7 +146,7 @@ def _assert_no_clear_text(app: Any) -> None:
         rows = conn.execute(sa.text("SELECT * FROM gw_order_sensitive")).all()
         rows += conn.execute(sa.text("SELECT * FROM gw_audit WHERE resource = 'order'")).all()
     text = " ".join(str(v) for row in rows for v in row)
-    assert rows and "123" not in text and "abc" not in text and '"x"' not in text
+    assert rows and "Q7X123TAX" not in text and "alias-ZQW" not in text and '"x"' not in text
 
 
 def test_o100_o101_update_keys(api: Any) -> None:
