@@ -109,7 +109,8 @@ class ReadLane:
         headers = answer.headers + self._edge(request, answer, request_id)
         if timing is not None:
             headers.append(("Server-Timing", timing))
-        start_response(f"{answer.status} {HTTP_STATUS_CODES[answer.status].upper()}", headers)
+        phrase = HTTP_STATUS_CODES.get(answer.status, "unknown").upper()  # werkzeug's status line
+        start_response(f"{answer.status} {phrase}", headers)
         return answer.body
 
     def _answer(self, request: Request, target: ReadTarget) -> _Answer:
@@ -142,7 +143,7 @@ class ReadLane:
 
 
 def _in_lane(environ: Environ) -> bool:
-    """A GET without body, and no CORS request (the lane never runs with CORS configured anyway)."""
+    """A GET without a body (anything with a body keeps Flask's size and JSON-depth checks)."""
     return (
         environ.get("REQUEST_METHOD") == "GET"
         and environ.get("CONTENT_LENGTH", "") in ("", "0")
