@@ -92,8 +92,8 @@ def _apply_timeout(conn: Connection, traits: DialectTraits, timeout_ms: int) -> 
     if info.get("gw_timeout_ms") == timeout_ms:
         return
     # Outside a transaction (autocommit reads) a SET LOCAL would do nothing: set the session value.
-    session = (
-        traits.session_scoped_timeout or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    session = traits.session_scoped_timeout or (
+        traits.autocommit_reads and getattr(conn.connection.dbapi_connection, "autocommit", False) is True
     )
     stmt = (traits.session_timeout_statement if session else traits.timeout_statement)(timeout_ms)
     if stmt:
