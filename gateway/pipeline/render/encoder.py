@@ -137,8 +137,8 @@ _INLINE: dict[Converter, str] = {
 def _record_builder(fields: tuple[_Field, ...]) -> Callable[[tuple[Any, ...]], Record]:
     """One function per plan level that builds a record from a row as a single dict display.
 
-    Generated source, as dataclasses and attrs do for their methods: a generic loop over the fields cost
-    twice the encoding itself. Only reflected property names (written with repr) and tuple indexes go into
+    Generated source, as dataclasses and attrs do for their methods: the loops over the fields it replaces
+    cost about 30 % more per row. Only reflected property names (written with repr) and tuple indexes go into
     the source; converters and FK builders are bound by name, so no row value ever becomes code."""
     bound: dict[str, Any] = {}
     items = []
