@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import orjson
 from flask import Flask, Response, current_app, g, request
+from werkzeug.wrappers import Request
 
 from gateway.pipeline.types import HttpResult, RawRequest
 from gateway.state import GatewayState
@@ -25,13 +26,18 @@ def state() -> GatewayState:
 
 
 def raw_request() -> RawRequest:
+    return raw_request_of(request, request.get_data(cache=True) or b"")
+
+
+def raw_request_of(req: Request, body: bytes) -> RawRequest:
+    """The RawRequest of a werkzeug request (Flask's, or the read lane's own)."""
     return RawRequest(
-        method=request.method,
-        path=request.path,
-        args=tuple(request.args.items(multi=True)),
-        headers={k.lower(): v for k, v in request.headers.items()},
-        body=request.get_data(cache=True) or b"",
-        script_root=request.script_root,
+        method=req.method,
+        path=req.path,
+        args=tuple(req.args.items(multi=True)),
+        headers={k.lower(): v for k, v in req.headers.items()},
+        body=body,
+        script_root=req.script_root,
     )
 
 

@@ -27,9 +27,9 @@ from gateway.auth import authenticate, tokens
 from gateway.auth.routes import bearer_of
 from gateway.observability import REQUEST_ID
 from gateway.pipeline import ReadTarget
-from gateway.pipeline.types import HttpResult, RawRequest
+from gateway.pipeline.types import HttpResult
 from gateway.state import GatewayState
-from gateway.web.edge import edge_headers, needs_no_store, request_id_of
+from gateway.web.edge import edge_headers, needs_no_store, raw_request_of, request_id_of
 from gateway.web.errors import problem_parts, to_gateway_error
 from gateway.web.metrics import observe_request
 from gateway.web.models import read_records
@@ -118,7 +118,7 @@ class ReadLane:
             authorization = request.headers.get("Authorization", "")
             admit(self._state, self._limiter, authorization, request.path)
             actor = self._actor(authorization)
-            return _result_answer(read_records(self._state, _raw(request), target, actor))
+            return _result_answer(read_records(self._state, raw_request_of(request, b""), target, actor))
         except Exception as exc:  # the one error shape, as Flask's error handler renders it
             status, headers, body = problem_parts(to_gateway_error(exc))
             return _Answer(status, [_JSON, *headers.items(), _length(body)], [body])
@@ -148,17 +148,6 @@ def _in_lane(environ: Environ) -> bool:
         environ.get("REQUEST_METHOD") == "GET"
         and environ.get("CONTENT_LENGTH", "") in ("", "0")
         and "HTTP_TRANSFER_ENCODING" not in environ
-    )
-
-
-def _raw(request: Request) -> RawRequest:
-    return RawRequest(
-        method="GET",
-        path=request.path,
-        args=tuple(request.args.items(multi=True)),
-        headers={k.lower(): v for k, v in request.headers.items()},
-        body=b"",
-        script_root=request.script_root,
     )
 
 
