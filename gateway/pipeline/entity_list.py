@@ -25,7 +25,7 @@ from gateway.actor import Actor
 from gateway.db import ConnectionSource
 from gateway.errors import AmbiguousName, PagingError, RecordNotFound, UnknownColumn
 from gateway.hooks.types import EntitySetSpec, RowScope
-from gateway.pipeline.execute import run_read
+from gateway.pipeline.execute import large_estimate, run_read
 from gateway.pipeline.render.envelope import page_count, paging_links
 from gateway.pipeline.render.values import decimal_converter
 from gateway.pipeline.request import collect_options, parse_options
@@ -132,13 +132,14 @@ def list_entity(
     page = clamp(settings, opts)
     stmt = _select(spec, fields, where, order, page)
 
-    def fetch(conn: Connection) -> tuple[list[Any], int]:
+    def fetch(conn: Connection) -> tuple[list[Any], tuple[int, bool]]:
         rows = list(conn.execute(stmt, params).all())
-        return rows, _count(conn, spec, where, params, page, len(rows), opts.count)
+        counted = _count(conn, spec, where, params, page, len(rows), opts, settings.count_estimate_min_rows)
+        return rows, counted
 
-    rows, total = run_read(inputs.source, settings.rest_statement_timeout_ms, fetch)
+    rows, (total, estimated) = run_read(inputs.source, settings.rest_statement_timeout_ms, fetch)
     records = _records(spec, fields, rows, inputs.actor)
-    return envelope(records, page, total, canonical)
+    return envelope(records, page, total, canonical, estimated=estimated)
 
 
 def get_entity(spec: EntitySetSpec, key: Any, inputs: ListInputs) -> dict[str, Any]:
@@ -291,21 +292,27 @@ def _stored(spec: EntitySetSpec, fields: Sequence[str]) -> list[str]:
 
 
 def _count(
-    conn: Any,
+    conn: Connection,
     spec: EntitySetSpec,
     where: Sequence[ColumnElement[bool]],
     params: Mapping[str, Any],
     page: Page,
     fetched: int,
-    wanted: bool,
-) -> int:
-    """COUNT only when the page does not reveal the total (api.md §4.2); -1 with $count=false."""
-    if not wanted:
-        return -1
+    opts: QueryOptions,
+    estimate_from: int,
+) -> tuple[int, bool]:
+    """COUNT only when the page does not reveal the total (api.md §4.2); -1 with $count=false. With
+    $count=estimate a large result gets the planner's estimate, flagged by the second value (as on
+    /models)."""
+    if not opts.count:
+        return -1, False
     if (page.size == 0 or fetched < page.size) and (page.skip == 0 or fetched > 0):
-        return page.skip + fetched
+        return page.skip + fetched, False
     stmt = sa.select(sa.func.count()).select_from(_from(spec)).where(*where)
-    return int(conn.execute(stmt, dict(params)).scalar_one())
+    guess = large_estimate(conn, stmt, params, estimate_from) if opts.estimate else None
+    if guess is not None:
+        return guess, True
+    return int(conn.execute(stmt, dict(params)).scalar_one()), False
 
 
 def _records(
@@ -332,8 +339,11 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def envelope(records: list[dict[str, Any]], page: Page, total: int, raw: RawRequest) -> HttpResult:
-    """The list envelope of api.md §2.5 with its X-* headers and Link."""
+def envelope(
+    records: list[dict[str, Any]], page: Page, total: int, raw: RawRequest, *, estimated: bool = False
+) -> HttpResult:
+    """The list envelope of api.md §2.5 with its X-* headers and Link; `estimated`: `total` is the planner's
+    estimate ($count=estimate)."""
     body = {
         "page-count": page_count(total, page.size),
         "records-size": page.size,
@@ -350,6 +360,9 @@ def envelope(records: list[dict[str, Any]], page: Page, total: int, raw: RawRequ
         "X-Array-Count": str(len(records)),
         "Cache-Control": "private, no-cache",
     }
+    if estimated:
+        body["row-count-estimated"] = True
+        headers["X-Row-Count-Estimated"] = "true"
     link = paging_links(raw, page, total, len(records)) if raw.path else None
     if link:
         headers["Link"] = link

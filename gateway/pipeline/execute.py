@@ -195,11 +195,22 @@ def total_rows(
 ) -> tuple[int, bool]:
     """The exact COUNT, or with $count=estimate the planner's row estimate when it reaches `estimate_from`
     (only where the traits can estimate; small results are always counted exactly)."""
-    if plan.count is CountMode.ESTIMATE and traits_for(conn.dialect).estimates_rows:
-        guess = planner_rows(conn, built.count.with_only_columns(sa.literal_column("1")), params)
-        if guess is not None and guess >= estimate_from:
+    if plan.count is CountMode.ESTIMATE:
+        guess = large_estimate(conn, built.count, params, estimate_from)
+        if guess is not None:
             return guess, True
     return int(fetch_all(conn, built.count, built.direct.get("count"), params)[0][0]), False
+
+
+def large_estimate(
+    conn: Connection, count: sa.Select[Any], params: Mapping[str, Any], estimate_from: int
+) -> int | None:
+    """The planner's row estimate for the rows `count` counts, when the dialect gives one and it reaches
+    `estimate_from`; else None (count exactly)."""
+    if not traits_for(conn.dialect).estimates_rows:
+        return None
+    guess = planner_rows(conn, count.with_only_columns(sa.literal_column("1")), params)
+    return guess if guess is not None and guess >= estimate_from else None
 
 
 class _Explain(sa.sql.expression.Executable, sa.sql.expression.ClauseElement):

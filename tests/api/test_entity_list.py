@@ -212,3 +212,28 @@ def test_audit_endpoint_lists_rows_newest_first(app, client, login_as) -> None:
     assert ids == sorted(ids, reverse=True)
     assert body["records"][0]["old_state"] == "ERROR" and body["records"][0]["user_name"] == "<engine>"
     assert client.get("/api/v1/audit", headers=login_as("GardenUser")).status_code == 403
+
+
+def test_entity_list_count_estimate(databases, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    """`$count=estimate` on a plugin list: PostgreSQL's planner estimate for a large result, flagged as on
+    /models; the other databases, and a page that reveals its total, count exactly."""
+    app = make_test_app(
+        {"secret_key": SECRET, "count_estimate_min_rows": 10}, databases=databases, plugins=[EventsPlugin()]
+    )
+    _add(app, 60)
+    estimates = databases.meta.dialect.name == "postgresql"
+    if estimates:
+        databases.meta.connection.exec_driver_sql(f'ANALYZE "{AUDIT.name}"')
+    client = app.test_client()
+    admin = login_as("SuperUser")
+    exact = client.get("/api/v1/events?$top=5&$count=true", headers=admin)
+    reply = client.get("/api/v1/events?$top=5&$count=estimate", headers=admin)
+    body = reply.get_json()
+    assert exact.get_json()["row-count"] == 60 and body["records"] == exact.get_json()["records"]
+    if estimates:
+        assert reply.headers["X-Row-Count-Estimated"] == "true" and body["row-count-estimated"] is True
+        assert body["row-count"] >= 10 and reply.headers["X-Row-Count"] == str(body["row-count"])
+    else:
+        assert body == exact.get_json() and "X-Row-Count-Estimated" not in reply.headers
+    small = client.get("/api/v1/events?$top=100&$count=estimate", headers=admin)
+    assert small.get_json()["row-count"] == 60 and "X-Row-Count-Estimated" not in small.headers
