@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import orjson
+import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error handler raw_request_of uses
 from flask import Flask, Response, current_app, g, request
-from werkzeug.wrappers import Request
 
 from gateway.pipeline.types import HttpResult, RawRequest
 from gateway.state import GatewayState
@@ -26,19 +27,38 @@ def state() -> GatewayState:
 
 
 def raw_request() -> RawRequest:
-    return raw_request_of(request, request.get_data(cache=True) or b"")
+    return raw_request_of(request.environ, request.get_data(cache=True) or b"")
 
 
-def raw_request_of(req: Request, body: bytes) -> RawRequest:
-    """The RawRequest of a werkzeug request (Flask's, or the read lane's own)."""
+def raw_request_of(environ: Mapping[str, Any], body: bytes) -> RawRequest:
+    """The RawRequest of a WSGI environ (Flask's request, or the read lane's), decoded as werkzeug's Request
+    decodes it: path and script root from WSGI's latin-1 to UTF-8, query arguments in order with invalid
+    bytes left percent-encoded, and the headers werkzeug's EnvironHeaders lists. Straight from the environ:
+    werkzeug's header view walks and title-cases every key on each lookup."""
+    query = environ.get("QUERY_STRING", "").encode("latin1").decode()
     return RawRequest(
-        method=req.method,
-        path=req.path,
-        args=tuple(req.args.items(multi=True)),
-        headers={k.lower(): v for k, v in req.headers.items()},
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        path="/" + _wsgi_text(environ.get("PATH_INFO") or "").lstrip("/"),
+        args=tuple(parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote")),
+        headers=_headers(environ),
         body=body,
-        script_root=req.script_root,
+        script_root=_wsgi_text(environ.get("SCRIPT_NAME") or "").rstrip("/"),
     )
+
+
+def _wsgi_text(value: str) -> str:
+    return value.encode("latin1").decode(errors="replace")
+
+
+def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                headers[key[5:].replace("_", "-").lower()] = value
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            headers[key.replace("_", "-").lower()] = value
+    return headers
 
 
 def to_response(result: HttpResult) -> Response:

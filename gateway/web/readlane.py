@@ -20,14 +20,13 @@ from typing import Any
 import orjson
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.wrappers import Request
 
 from gateway.actor import Actor
 from gateway.auth import authenticate, tokens
 from gateway.auth.routes import bearer_of
 from gateway.observability import REQUEST_ID
 from gateway.pipeline import ReadTarget
-from gateway.pipeline.types import HttpResult
+from gateway.pipeline.types import HttpResult, RawRequest
 from gateway.state import GatewayState
 from gateway.web.edge import edge_headers, needs_no_store, raw_request_of, request_id_of
 from gateway.web.errors import problem_parts, to_gateway_error
@@ -39,6 +38,7 @@ log = logging.getLogger("gateway.readlane")
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+_PREFIX = "/api/v1/models/"
 _PATH = re.compile(r"^/api/v1/models/([^/]+)(?:/([^/]+))?$")
 _RULES = ("/api/v1/models/<table>", "/api/v1/models/<table>/<key>")
 _ENDPOINTS = {"models.list_records", "models.get_record"}
@@ -94,31 +94,31 @@ class ReadLane:
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if not _in_lane(environ):
             return self._flask(environ, start_response)
-        request = Request(environ)
-        match = _PATH.match(request.path)
+        raw = raw_request_of(environ, b"")
+        match = _PATH.match(raw.path)
         if match is None:
             return self._flask(environ, start_response)
         started = time.perf_counter()
-        request_id = request_id_of(request.headers.get("X-Request-Id", ""))
+        request_id = request_id_of(raw.headers.get("x-request-id", ""))
         token = REQUEST_ID.set(request_id)
         try:
-            answer = self._answer(request, ReadTarget(match[1], match[2]))
+            answer = self._answer(raw, ReadTarget(match[1], match[2]))
             timing = observe_request(self._state, "GET", _RULES[match[2] is not None], answer.status, started)
         finally:
             REQUEST_ID.reset(token)
-        headers = answer.headers + self._edge(request, answer, request_id)
+        headers = answer.headers + self._edge(raw, environ, answer, request_id)
         if timing is not None:
             headers.append(("Server-Timing", timing))
         phrase = HTTP_STATUS_CODES.get(answer.status, "unknown").upper()  # werkzeug's status line
         start_response(f"{answer.status} {phrase}", headers)
         return answer.body
 
-    def _answer(self, request: Request, target: ReadTarget) -> _Answer:
+    def _answer(self, raw: RawRequest, target: ReadTarget) -> _Answer:
         try:
-            authorization = request.headers.get("Authorization", "")
-            admit(self._state, self._limiter, authorization, request.path)
+            authorization = raw.headers.get("authorization", "")
+            admit(self._state, self._limiter, authorization, raw.path)
             actor = self._actor(authorization)
-            return _result_answer(read_records(self._state, raw_request_of(request, b""), target, actor))
+            return _result_answer(read_records(self._state, raw, target, actor))
         except Exception as exc:  # the one error shape, as Flask's error handler renders it
             status, headers, body = problem_parts(to_gateway_error(exc))
             return _Answer(status, [_JSON, *headers.items(), _length(body)], [body])
@@ -130,15 +130,15 @@ class ReadLane:
         with self._app.app_context():  # flask-jwt-extended reads its keys from the app
             return tokens.decode(token)
 
-    def _edge(self, request: Request, answer: _Answer, request_id: str) -> list[tuple[str, str]]:
+    def _edge(
+        self, raw: RawRequest, environ: Environ, answer: _Answer, request_id: str
+    ) -> list[tuple[str, str]]:
         names = {name.lower() for name, _ in answer.headers}
         return edge_headers(
             request_id,
             is_json=any(n == "Content-Type" and v.split(";")[0] == _JSON[1] for n, v in answer.headers),
-            no_store=needs_no_store(
-                request.path, request.headers.get("Authorization"), "cache-control" in names
-            ),
-            hsts=self._state.settings.hsts and request.scheme == "https",
+            no_store=needs_no_store(raw.path, raw.headers.get("authorization"), "cache-control" in names),
+            hsts=self._state.settings.hsts and environ.get("wsgi.url_scheme") == "https",
         )
 
 
@@ -146,6 +146,7 @@ def _in_lane(environ: Environ) -> bool:
     """A GET without a body (anything with a body keeps Flask's size and JSON-depth checks)."""
     return (
         environ.get("REQUEST_METHOD") == "GET"
+        and environ.get("PATH_INFO", "").startswith(_PREFIX)
         and environ.get("CONTENT_LENGTH", "") in ("", "0")
         and "HTTP_TRANSFER_ENCODING" not in environ
     )

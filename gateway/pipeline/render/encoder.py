@@ -64,8 +64,8 @@ class EncoderSpec:
         self.masters = tuple((f.prop, f.master) for f in fields if f.master is not None)
         etag_at = layout.etag_at  # single-record layouts only
         columns = plan.entity.columns if etag_at else ()
-        self.etag_values = tuple(
-            (converter_for(info, options.db_timezone), i) for info, i in zip(columns, etag_at, strict=True)
+        self.etag_values = _values_builder(
+            [(converter_for(info, options.db_timezone), i) for info, i in zip(columns, etag_at, strict=True)]
         )
         self.subs: dict[str, EncoderSpec] = {}
 
@@ -122,8 +122,7 @@ class RowEncoder:
 
     def etag(self, row: tuple[Any, ...]) -> str:
         """Strong ETag: base64url of 16 bytes of SHA-256 over the row's canonical values (all columns)."""
-        values = [convert(row[i]) for convert, i in self.spec.etag_values]
-        digest = hashlib.sha256(orjson.dumps(values, default=str)).digest()[:16]
+        digest = hashlib.sha256(orjson.dumps(self.spec.etag_values(row), default=str)).digest()[:16]
         return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
 
 
@@ -147,13 +146,30 @@ def _record_builder(fields: tuple[_Field, ...]) -> Callable[[tuple[Any, ...]], R
         if f.fk is not None and f.master is None:
             bound[f"fk{j}"] = _fk_builder(f.fk)
             value = f"(None if row[{f.index}] is None else fk{j}(row, row[{f.index}]))"
-        elif f.master is None and f.convert is not identity:
-            bound[f"convert{j}"] = f.convert
-            value = _INLINE.get(f.convert, "convert{j}(row[{i}])").format(i=f.index, j=j)
+        elif f.master is None:
+            value = _converted(f.convert, f.index, j, bound)
         items.append(f"{f.prop!r}: {value}")
-    source = "def build(row):\n    return {" + ", ".join(items) + "}\n"
-    exec(compile(source, "<record builder>", "exec"), bound)  # noqa: S102 - see the docstring
-    return bound["build"]  # type: ignore[no-any-return]
+    return _compiled("def build(row):\n    return {" + ", ".join(items) + "}\n", bound)  # type: ignore[no-any-return]
+
+
+def _values_builder(pairs: list[tuple[Converter, int]]) -> Callable[[tuple[Any, ...]], list[Any]]:
+    """A generated function listing the converted values at the given row indexes (the ETag's input)."""
+    bound: dict[str, Any] = {}
+    items = [_converted(convert, i, j, bound) for j, (convert, i) in enumerate(pairs)]
+    return _compiled("def build(row):\n    return [" + ", ".join(items) + "]\n", bound)  # type: ignore[no-any-return]
+
+
+def _converted(convert: Converter, index: int, j: int, bound: dict[str, Any]) -> str:
+    """The source of `convert(row[index])`: nothing for identity, written out for the _INLINE ones."""
+    if convert is identity:
+        return f"row[{index}]"
+    bound[f"convert{j}"] = convert
+    return _INLINE.get(convert, "convert{j}(row[{i}])").format(i=index, j=j)
+
+
+def _compiled(source: str, bound: dict[str, Any]) -> Any:
+    exec(compile(source, "<record builder>", "exec"), bound)  # noqa: S102 - see _record_builder
+    return bound["build"]
 
 
 def _fk_spec(out: Any, ident_at: tuple[int, ...]) -> tuple[str, str, tuple[int, ...]]:
