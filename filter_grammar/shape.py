@@ -8,6 +8,7 @@ compiler numbers them, so a cached statement can be re-bound.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Hashable, Iterator
 from typing import Any
 
@@ -20,10 +21,10 @@ def shape_of(node: Any) -> Hashable:
         return tuple(shape_of(n) for n in node)
     if isinstance(node, ast.Literal):
         return ("Literal", node.kind.value, node.value if node.kind is ast.LitKind.BOOL else None)
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        fields = (shape_of(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name != "position")
-        return (type(node).__name__, *fields)
-    return node  # type: ignore[no-any-return]
+    names = _shaping_fields(node.__class__)
+    if names is None:
+        return node  # type: ignore[no-any-return]
+    return (type(node).__name__, *(shape_of(getattr(node, name)) for name in names))
 
 
 def literal_nodes(node: Any) -> Iterator[ast.Literal]:
@@ -33,9 +34,25 @@ def literal_nodes(node: Any) -> Iterator[ast.Literal]:
             yield from literal_nodes(item)
     elif isinstance(node, ast.Literal):
         yield node
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for field in dataclasses.fields(node):
-            yield from literal_nodes(getattr(node, field.name))
+    else:
+        for name in _fields(node.__class__) or ():
+            yield from literal_nodes(getattr(node, name))
+
+
+@functools.cache
+def _fields(cls: Hashable) -> tuple[str, ...] | None:
+    """The field names of a dataclass type in declaration order, None for other types. Per type, once:
+    these walks run on every request (statement-cache keys and binds), and `dataclasses.fields` per node
+    cost more than the walk itself."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+@functools.cache
+def _shaping_fields(cls: Hashable) -> tuple[str, ...] | None:
+    names = _fields(cls)
+    return None if names is None else tuple(n for n in names if n != "position")
 
 
 def literals_of(node: Any) -> tuple[object, ...]:
