@@ -116,10 +116,12 @@ class KeptReads:
 
     def keep(self, conn: Connection, engine: Engine) -> None:
         """Keep `conn` for this thread's next read, or return it to the pool."""
-        if conn.invalidated or not _room_to_keep(engine.pool) or getattr(self._local, "held", None):
-            _return(conn)
-            return
-        if threading.current_thread() is threading.main_thread():
+        if (
+            conn.invalidated
+            or threading.current_thread() is threading.main_thread()
+            or getattr(self._local, "held", None) is not None  # a nested read's: one kept per thread
+            or not _room_to_keep(engine.pool)
+        ):
             _return(conn)
             return
         if conn.in_transaction():  # SQLAlchemy's own bookkeeping only: the driver is in autocommit

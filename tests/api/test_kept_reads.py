@@ -154,3 +154,18 @@ def test_transactional_reads_keep_nothing(source_of, worker) -> None:  # type: i
     source = source_of()
     worker(lambda: run_read(source, 5000, lambda c: c.exec_driver_sql("SELECT 1").scalar_one()))
     assert _checked_out(source) == 0
+
+
+@postgresql_only
+def test_nested_reads_keep_one_connection(source_of, worker) -> None:  # type: ignore[no-untyped-def]
+    source = source_of(pool_size=3)
+
+    def nested() -> tuple[int, int]:
+        with source.read() as outer:
+            with source.read() as inner:  # the outer one is in use: the inner read gets its own
+                pair = (_session_id(outer), _session_id(inner))
+            return pair
+
+    outer, inner = worker(nested)
+    assert outer != inner and _checked_out(source) == 1  # one kept, the other back in the pool
+    assert worker(lambda: run_read(source, 5000, _session_id)) == inner  # the first to finish is kept
