@@ -39,6 +39,7 @@ from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
 from gateway.pipeline.query.json_sql import json_expands, json_statements
 from gateway.pipeline.query.select import Built, build_statements, with_direct_forms
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
+from gateway.pipeline.render.encoder import NATIVE_TIMES_JSON as NATIVE_TIMES_JSON
 from gateway.pipeline.render.encoder import EncoderSpec, RenderOptions
 from gateway.pipeline.render.envelope import render_list, render_record
 from gateway.pipeline.render.formats import Format, negotiate, render_formatted, stream_formatted
@@ -81,8 +82,9 @@ def read(
     parsed: StatementCache | None = None,
     skip_tokens: SkipTokens | None = None,
 ) -> HttpResult:
-    """`json_records`: the body goes out as JSON as it is, so records may come as one JSON text built by
-    the database (json_sql.py). `skip_tokens`: keyset paging (`$skiptoken`) is offered with them."""
+    """`json_records`: the body goes out as JSON as it is, written with NATIVE_TIMES_JSON, so records may
+    come as one JSON text built by the database (json_sql.py) and hold the driver's dates and datetimes
+    (RenderOptions.native_times). `skip_tokens`: keyset paging (`$skiptoken`) is offered with them."""
     action = _action_of(target)
     fmt, raw = negotiate(raw, action)
     ctx = PlanContext(catalog, actor, settings, traits_for(source.dialect), now)
@@ -108,7 +110,9 @@ def read(
     if action is Action.LIST and plan.page.size == 0:
         return _stream(plan, built, params, source, ctx, sql, fmt, as_json=as_json)
     result = _fetch(plan, built, params, source, settings, as_json=as_json)
-    options = RenderOptions(settings.db_timezone, settings.rest_omit_nulls)
+    options = RenderOptions(
+        settings.db_timezone, settings.rest_omit_nulls, native_times=json_records and fmt is None
+    )
     if action is Action.LIST:
         if fmt is not None:
             return render_formatted(fmt, plan, result, options)
@@ -138,9 +142,10 @@ def _render_list(
 
 def _encoder_spec(built: Built, plan: ReadPlan, options: RenderOptions) -> EncoderSpec:
     """The page level's EncoderSpec, kept with the (cached) statements it belongs to."""
-    spec: EncoderSpec | None = built.encoders.get(options.db_timezone)
+    key = (options.db_timezone, options.native_times)
+    spec: EncoderSpec | None = built.encoders.get(key)
     if spec is None:
-        spec = built.encoders.setdefault(options.db_timezone, EncoderSpec(plan, built.layout, options))
+        spec = built.encoders.setdefault(key, EncoderSpec(plan, built.layout, options))
     return spec
 
 

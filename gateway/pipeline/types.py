@@ -145,6 +145,9 @@ class ReadPlan:
     count_from: FromClause | None = None  # the FROM without identifier joins (they never change a count)
     keyset: tuple[SortTerm, ...] = ()  # keyset paging: the order's terms, selected after the layout
     after: ColumnElement[bool] | None = None  # keyset paging: rows after the token's position (page only)
+    # FK identifier joins: the referenced table's alias and its scoped ON clause (json_sql.py looks the
+    # referenced rows up again, once per distinct key)
+    ident_joins: tuple[tuple[FromClause, ColumnElement[bool]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

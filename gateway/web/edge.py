@@ -61,13 +61,16 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
-def to_response(result: HttpResult) -> Response:
+def to_response(result: HttpResult, json_option: int = 0) -> Response:
+    """`json_option`: orjson's options for the body (NATIVE_TIMES_JSON for read_records' results)."""
     if result.status == 304:
         response = Response(status=304)
     elif result.stream is not None:
         response = Response(result.stream(), status=result.status, mimetype="application/json")
     else:
-        response = json_response(result.body, result.status)
+        response = Response(
+            orjson.dumps(result.body, option=json_option), status=result.status, mimetype="application/json"
+        )
     for name, value in result.headers.items():
         response.headers[name] = value
     return response

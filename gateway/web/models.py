@@ -11,7 +11,7 @@ from gateway.actor import Actor
 from gateway.auth import current_actor
 from gateway.hooks.writes import write_hooks
 from gateway.meta.valrules import find_rule
-from gateway.pipeline import ReadTarget, read
+from gateway.pipeline import NATIVE_TIMES_JSON, ReadTarget, read
 from gateway.pipeline.types import Action, HttpResult, RawRequest
 from gateway.pipeline.writes import WriteTarget, write
 from gateway.state import GatewayState
@@ -22,11 +22,12 @@ bp = Blueprint("models", __name__, url_prefix="/api/v1/models")
 
 
 def _read(target: ReadTarget) -> Response:
-    return to_response(read_records(state(), raw_request(), target, current_actor()))
+    return to_response(read_records(state(), raw_request(), target, current_actor()), NATIVE_TIMES_JSON)
 
 
 def read_records(st: GatewayState, raw: RawRequest, target: ReadTarget, actor: Actor) -> HttpResult:
-    """One read through the pipeline; Flask-free, so that the read lane serves it too."""
+    """One read through the pipeline; Flask-free, so that the read lane serves it too. The body is
+    written with NATIVE_TIMES_JSON."""
     return read(
         raw,
         target,

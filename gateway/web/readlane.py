@@ -25,7 +25,7 @@ from gateway.actor import Actor
 from gateway.auth import authenticate, tokens
 from gateway.auth.routes import bearer_of
 from gateway.observability import REQUEST_ID
-from gateway.pipeline import ReadTarget
+from gateway.pipeline import NATIVE_TIMES_JSON, ReadTarget
 from gateway.pipeline.types import HttpResult, RawRequest
 from gateway.state import GatewayState
 from gateway.web.edge import edge_headers, needs_no_store, raw_request_of, request_id_of
@@ -162,7 +162,7 @@ def _result_answer(result: HttpResult) -> _Answer:
     )
     if result.stream is not None:
         return _Answer(result.status, headers, result.stream())  # the server closes an abandoned stream
-    body = orjson.dumps(result.body)
+    body = orjson.dumps(result.body, option=NATIVE_TIMES_JSON)
     return _Answer(result.status, [*headers, _length(body)], [body])
 
 

@@ -80,6 +80,9 @@ def test_tenant_reads(client: Any, databases: Databases, login_as: Callable[...,
     # FK identifier and master expand of a visible order referencing an invisible partner
     order = client.get(f"{base}/C_Order/{ids['o11']}", headers=garden).get_json()
     assert order["C_BPartner_ID"]["id"] == ids["p12"] and order["C_BPartner_ID"]["identifier"] is None
+    page = {"$filter": f"id eq {ids['o11']}", "$top": "5"}  # a page: FK objects by lookup on PostgreSQL
+    listed_order = client.get(f"{base}/C_Order", query_string=page, headers=garden).get_json()["records"]
+    assert [r["C_BPartner_ID"] for r in listed_order] == [order["C_BPartner_ID"]]
     master = client.get(f"{base}/C_Order/{ids['o11']}?$expand=C_BPartner_ID", headers=garden)
     assert master.get_json()["C_BPartner_ID"] is None
     # child expand and any() of a visible partner referenced by an invisible order

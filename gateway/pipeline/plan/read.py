@@ -117,6 +117,7 @@ def finish_level(draft: LevelDraft, page: Page, count: CountMode, expands: tuple
         count_from=counted,
         keyset=draft.keyset,
         after=draft.after,
+        ident_joins=tuple(draft.ident_joins),
     )
 
 

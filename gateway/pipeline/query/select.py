@@ -112,7 +112,7 @@ class Built:
     expands: tuple[BuiltExpand, ...]
     json: JsonStatements | None = None  # the page's JSON built by the database, when it can (json_sql.py)
     direct: Mapping[str, DirectStatement] = field(default_factory=dict)  # driver forms by role (direct.py)
-    encoders: dict[Any, Any] = field(default_factory=dict)  # EncoderSpecs of the page level, by time zone
+    encoders: dict[Any, Any] = field(default_factory=dict)  # the page level's EncoderSpecs, by their options
 
 
 def with_direct_forms(built: Built, dialect: Dialect) -> Built:

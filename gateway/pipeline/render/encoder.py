@@ -12,10 +12,12 @@ import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 
+from gateway.catalog.model import ColumnInfo, ColumnKind
 from gateway.pipeline.execute import Level
 from gateway.pipeline.query.select import Layout
 from gateway.pipeline.render import values
@@ -25,10 +27,18 @@ from gateway.pipeline.types import ReadPlan
 Record = dict[str, Any]
 
 
+# How bodies holding records with native times are written: naive datetimes as UTC with `Z`, which is
+# byte for byte what the datetime converter writes (`isoformat()` + "Z", microseconds only when present).
+NATIVE_TIMES_JSON = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+
+
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
     db_timezone: str = "UTC"
     omit_nulls: bool = False
+    # Dates and naive UTC datetimes stay Python objects, for orjson to write with NATIVE_TIMES_JSON
+    # (a third of a record's build time, measured on a 100-row page). Only for bodies written that way.
+    native_times: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,7 @@ class _Field:
     prop: str
     index: int
     convert: Converter
+    native: str | None  # source of the value when the driver's own object is what orjson writes
     fk: tuple[str, str, tuple[int, ...]] | None  # (label, model-name, identifier indexes: key first)
     master: str | None  # expand key replacing this FK object
 
@@ -52,6 +63,7 @@ class EncoderSpec:
                 out.prop,
                 i,
                 converter_for(out.info, options.db_timezone),
+                _native(out.info, options) if out.role != "fk" else None,
                 _fk_spec(out, layout.ident_at[i]) if out.role == "fk" else None,
                 masters.get(out.info.name),
             )
@@ -147,8 +159,9 @@ def _record_builder(fields: tuple[_Field, ...]) -> Callable[[tuple[Any, ...]], R
             bound[f"fk{j}"] = _fk_builder(f.fk)
             value = f"(None if row[{f.index}] is None else fk{j}(row, row[{f.index}]))"
         elif f.master is None:
-            value = _converted(f.convert, f.index, j, bound)
+            value = _converted(f.convert, f.index, j, bound, f.native)
         items.append(f"{f.prop!r}: {value}")
+    bound.update(_date=date, _datetime=datetime)
     return _compiled("def build(row):\n    return {" + ", ".join(items) + "}\n", bound)  # type: ignore[no-any-return]
 
 
@@ -159,12 +172,33 @@ def _values_builder(pairs: list[tuple[Converter, int]]) -> Callable[[tuple[Any, 
     return _compiled("def build(row):\n    return [" + ", ".join(items) + "]\n", bound)  # type: ignore[no-any-return]
 
 
-def _converted(convert: Converter, index: int, j: int, bound: dict[str, Any]) -> str:
-    """The source of `convert(row[index])`: nothing for identity, written out for the _INLINE ones."""
+def _converted(
+    convert: Converter, index: int, j: int, bound: dict[str, Any], native: str | None = None
+) -> str:
+    """The source of `convert(row[index])`: nothing for identity, written out for the _INLINE ones, the
+    driver's object itself where `native` allows."""
     if convert is identity:
         return f"row[{index}]"
     bound[f"convert{j}"] = convert
-    return _INLINE.get(convert, "convert{j}(row[{i}])").format(i=index, j=j)
+    return (native or _INLINE.get(convert, "convert{j}(row[{i}])")).format(i=index, j=j)
+
+
+_NATIVE_DATE = "(row[{i}] if row[{i}].__class__ is _date else convert{j}(row[{i}]))"
+_NATIVE_DATETIME = (
+    "(row[{i}] if row[{i}].__class__ is _datetime and row[{i}].tzinfo is None else convert{j}(row[{i}]))"
+)
+
+
+def _native(info: ColumnInfo, options: RenderOptions) -> str | None:
+    """Where orjson writes the driver's value exactly as its converter would: plain dates, and naive
+    datetimes of a UTC database (other values of the column still go through the converter)."""
+    if not options.native_times:
+        return None
+    if info.kind is ColumnKind.DATE:
+        return _NATIVE_DATE
+    if info.kind is ColumnKind.DATETIME and options.db_timezone.upper() == "UTC":
+        return _NATIVE_DATETIME
+    return None
 
 
 def _compiled(source: str, bound: dict[str, Any]) -> Any:

@@ -1,15 +1,19 @@
-"""The generated record builder of the encoder: the same records as the field-by-field rules, and property
-names that are awkward in Python source stay plain dict keys."""
+"""The generated record builder of the encoder: the same records as the field-by-field rules, property
+names that are awkward in Python source stay plain dict keys, and native dates and times are written as
+their converters write them."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import orjson
+import sqlalchemy as sa
 
-from gateway.pipeline.render.encoder import _Field, _record_builder
-from gateway.pipeline.render.values import decimal_converter, identity, string, yesno
+from gateway.catalog.model import ColumnInfo, ColumnKind
+from gateway.pipeline.render.encoder import NATIVE_TIMES_JSON, RenderOptions, _Field, _native, _record_builder
+from gateway.pipeline.render.values import converter_for, decimal_converter, identity, string, yesno
 
 AWKWARD = "a'b\"c\\d\n}{é"
 FK = ("Business Partner", "c_bpartner", (4, 5))  # (label, model-name, (referenced row present, identifier))
@@ -18,12 +22,12 @@ FK = ("Business Partner", "c_bpartner", (4, 5))  # (label, model-name, (referenc
 def _builder() -> object:
     return _record_builder(
         (
-            _Field("id", 0, identity, None, None),
-            _Field(AWKWARD, 1, string, None, None),
-            _Field("IsActive", 2, yesno, None, None),
-            _Field("C_BPartner_ID", 3, identity, FK, None),
-            _Field("GrandTotal", 6, decimal_converter(2), None, None),
-            _Field("M_Product_ID", 7, identity, None, "M_Product_ID"),  # an expanded master: raw here
+            _Field("id", 0, identity, None, None, None),
+            _Field(AWKWARD, 1, string, None, None, None),
+            _Field("IsActive", 2, yesno, None, None, None),
+            _Field("C_BPartner_ID", 3, identity, None, FK, None),
+            _Field("GrandTotal", 6, decimal_converter(2), None, None, None),
+            _Field("M_Product_ID", 7, identity, None, None, "M_Product_ID"),  # an expanded master: raw here
         )
     )
 
@@ -67,3 +71,34 @@ def test_values_follow_the_converters_and_fk_rules() -> None:
             assert record["C_BPartner_ID"]["id"] == row[3]
             assert {k: record["C_BPartner_ID"][k] for k in fk} == fk
     assert orjson.dumps(build(cases[0][0])["GrandTotal"]) == b"2.50"  # type: ignore[operator]
+
+
+def _time_builder(native: bool, zone: str = "UTC") -> object:
+    options = RenderOptions(zone, native_times=native)
+    fields = []
+    for i, kind in enumerate((ColumnKind.DATE, ColumnKind.DATETIME, ColumnKind.DATETIME_TZ)):
+        info = ColumnInfo(f"c{i}", kind, sa.Column(f"c{i}", sa.String), True, False, f"c{i}")
+        fields.append(_Field(f"c{i}", i, converter_for(info, zone), _native(info, options), None, None))
+    return _record_builder(tuple(fields))
+
+
+def test_native_times_are_written_as_their_converters_write_them() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    rows = [
+        (date(2024, 2, 29), datetime(2024, 5, 1, 10, 0), datetime(2024, 5, 1, 10, 0, tzinfo=UTC)),
+        (date(1, 1, 1), datetime(1, 1, 1), datetime(2024, 5, 1, 10, 0, 0, 120000, tzinfo=plus_two)),
+        (date(9999, 12, 31), datetime(9999, 12, 31, 23, 59, 59, 999999), None),
+        (datetime(2024, 5, 1, 10, 0), datetime(2024, 5, 1, 10, 0, 0, 120000, tzinfo=plus_two), None),
+        ("2024-05-01", "2024-05-01 10:00:00.000001", "2024-05-01 10:00:00+02:00"),  # SQLite's text
+        (None, datetime(999, 1, 2, 3, 4, 5, 1), None),
+    ]
+    for zone in ("UTC", "Europe/Berlin"):
+        converted, native = _time_builder(False, zone), _time_builder(True, zone)
+        for row in rows:
+            expected = orjson.dumps(converted(row))  # type: ignore[operator]
+            assert orjson.dumps(native(row), option=NATIVE_TIMES_JSON) == expected, (zone, row)
+    assert orjson.dumps(_time_builder(False)(rows[1])) == (  # type: ignore[operator]
+        b'{"c0":"0001-01-01","c1":"0001-01-01T00:00:00Z","c2":"2024-05-01T08:00:00.120000Z"}'
+    )
+    assert isinstance(_time_builder(True)(rows[0])["c1"], datetime)  # type: ignore[operator]
+    assert isinstance(_time_builder(True, "Europe/Berlin")(rows[0])["c1"], str)  # type: ignore[operator]
