@@ -1,6 +1,6 @@
 """gunicorn settings of `gateway serve` (also usable as `gunicorn -c config/gunicorn.conf.py wsgi:app`).
 
-Binding and workers come from GATEWAY_HOST / GATEWAY_PORT / GATEWAY_WORKERS; limits per security.md §9.3.
+Binding, workers and threads come from GATEWAY_HOST / GATEWAY_PORT / GATEWAY_WORKERS / GATEWAY_THREADS; limits per security.md §9.3.
 The app is built once in the master (preload_app); post_fork drops the pooled connections a worker
 inherited. Metrics: every worker writes to PROMETHEUS_MULTIPROC_DIR and /metrics sums the live workers.
 Logs: JSON lines (gateway.observability.JsonFormatter), access log on stdout with the X-Request-Id.
@@ -18,9 +18,10 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 from gateway.observability import gunicorn_logconfig  # noqa: E402
 
 bind = f"{os.environ.get('GATEWAY_HOST', '127.0.0.1')}:{os.environ.get('GATEWAY_PORT', '8080')}"
-# Sync workers + threads: requests are DB-bound; threads share one pool per worker. About 2 x cores.
+# gthread workers: threads share one pool per worker and keep slow requests from blocking the others;
+# fast reads cost less CPU with fewer threads and more workers (the GIL; README "Deployment").
 workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
-threads = 4
+threads = int(os.environ.get("GATEWAY_THREADS", "4"))
 worker_class = "gthread"
 preload_app = True
 timeout = 60  # above the default statement timeout, so the database cancels first (504, not a kill)

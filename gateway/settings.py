@@ -109,6 +109,7 @@ class Settings:
     host: str
     port: int
     workers: int
+    threads: int
     log_level: str
     test_hooks: bool
     rest_max_records_size: int

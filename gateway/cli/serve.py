@@ -35,7 +35,13 @@ class GatewayApplication(BaseApplication):  # type: ignore[misc]
 
 
 def run_server(
-    factory: Callable[[], Flask], *, dev: bool, host: str, port: int, workers: int | None = None
+    factory: Callable[[], Flask],
+    *,
+    dev: bool,
+    host: str,
+    port: int,
+    workers: int | None = None,
+    threads: int | None = None,
 ) -> None:
     """Serve the app from `factory` until interrupted."""
     if dev:
@@ -52,6 +58,8 @@ def run_server(
     options: dict[str, Any] = {"bind": f"{host}:{port}"}
     if workers:
         options["workers"] = workers
+    if threads:
+        options["threads"] = threads
     GatewayApplication(factory, options).run()
 
 
@@ -60,9 +68,15 @@ def run_server(
 @click.option("--host", default=None, help="bind address (default GATEWAY_HOST)")
 @click.option("--port", type=int, default=None, help="port (default GATEWAY_PORT)")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (default GATEWAY_WORKERS)")
+@click.option("--threads", type=int, default=None, help="threads per worker (default GATEWAY_THREADS)")
 @click.option("--database-url", default=None, help="data database URL (overrides GATEWAY_DATABASE_URL)")
 def serve(
-    dev: bool, host: str | None, port: int | None, workers: int | None, database_url: str | None
+    dev: bool,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    threads: int | None,
+    database_url: str | None,
 ) -> None:
     """Serve the API."""
     from gateway.app import create_app
@@ -76,4 +90,5 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
+        threads=threads or settings.threads,
     )
