@@ -164,3 +164,23 @@ def test_long_regex_is_too_complex() -> None:
     with pytest.raises(FilterError) as info:
         compile_filter(parse_filter(f"matchesPattern(DocumentNo, '{'a' * 201}')"), FakeResolver())
     assert info.value.type == "FILTER-TOO-COMPLEX"
+
+
+def test_shapes_and_literals_are_remembered_per_ast_object() -> None:
+    """The parse cache shares ASTs between requests: the walks run once per AST object, and an equal
+    AST parsed anew (another object) gets its own, equal, results."""
+    from filter_grammar import shape as shape_module
+
+    tree = parse_filter("DocStatus eq 'CO' and GrandTotal gt 10.5")
+    calls: list[object] = []
+    original = shape_module._shape
+    shape_module._shapes._fn = lambda node: calls.append(node) or original(node)
+    try:
+        assert shape_of(tree) is shape_of(tree) and len(calls) == 1
+        again = parse_filter("DocStatus eq 'CO' and GrandTotal gt 10.5")
+        assert shape_of(again) == shape_of(tree) and len(calls) == 2
+    finally:
+        shape_module._shapes._fn = original
+    assert literals_of(tree) is literals_of(tree)
+    assert literals_of(parse_filter("DocStatus eq 'DR' and GrandTotal gt 3")) == ("DR", 3)
+    assert literals_of(tree) == ("CO", shape_module.literals_of(parse_filter("GrandTotal gt 10.5"))[0])
