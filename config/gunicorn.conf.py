@@ -1,6 +1,7 @@
 """gunicorn settings of `gateway serve` (also usable as `gunicorn -c config/gunicorn.conf.py wsgi:app`).
 
-Binding, workers and threads come from GATEWAY_HOST / GATEWAY_PORT / GATEWAY_WORKERS / GATEWAY_THREADS; limits per security.md §9.3.
+Binding, workers and threads come from GATEWAY_HOST / GATEWAY_PORT / GATEWAY_WORKERS / GATEWAY_THREADS;
+limits per security.md §9.3.
 The app is built once in the master (preload_app); post_fork drops the pooled connections a worker
 inherited. Metrics: every worker writes to PROMETHEUS_MULTIPROC_DIR and /metrics sums the live workers.
 Logs: JSON lines (gateway.observability.JsonFormatter), access log on stdout with the X-Request-Id.
