@@ -4,11 +4,11 @@ Python work.
 The page query becomes a subquery numbered by its own ORDER BY; the outer statement returns the row
 count and the records array as one text value, `[{"id":...},...]`, assembled with `||` from per-kind
 expressions (compact separators, keys in record order, exactly like orjson). FK objects come from
-memoized lookups of the referenced rows after the LIMIT (`_lookups`), not from per-record expressions. Only plain pages qualify:
-every output of a kind whose text form PostgreSQL writes exactly as the encoder does (see `_value`), FK
-identifiers of one string or integer column, no `$expand`. Everything else, and every request that needs
-the rows themselves (formats, ETags, keyset links), keeps the Python encoder. The parity test compares
-both paths byte for byte over every demo table.
+memoized lookups of the referenced rows after the LIMIT (`_lookups`), not from per-record expressions.
+Only plain pages qualify: every output of a kind whose text form PostgreSQL writes exactly as the encoder
+does (see `_value`), FK identifiers of one string or integer column; with `$expand`, only the child
+arrays. Everything else, and every request that needs the rows themselves (formats, ETags, keyset links),
+keeps the Python encoder. The parity test compares both paths byte for byte over every demo table.
 """
 
 from __future__ import annotations
