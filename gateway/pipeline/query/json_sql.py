@@ -32,7 +32,6 @@ from gateway.pipeline.types import Output, ReadPlan
 
 Text = ColumnElement[str]
 _TS = 'YYYY-MM-DD"T"HH24:MI:SS'
-_TEXTUAL = (ColumnKind.STRING, ColumnKind.YESNO)
 _NON_FINITE: list[ColumnElement[str]] = [
     sa.literal_column("'NaN'"),
     sa.literal_column("'Infinity'"),
