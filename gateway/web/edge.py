@@ -76,16 +76,14 @@ def to_response(result: HttpResult, json_option: int = 0) -> Response:
     elif result.stream is not None:
         response = Response(result.stream(), status=result.status, mimetype="application/json")
     else:
-        response = Response(
-            orjson.dumps(result.body, option=json_option), status=result.status, mimetype="application/json"
-        )
+        response = json_response(result.body, result.status, json_option)
     for name, value in result.headers.items():
         response.headers[name] = value
     return response
 
 
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status=status, mimetype="application/json")
+def json_response(body: Any, status: int = 200, option: int = 0) -> Response:
+    return Response(orjson.dumps(body, option=option), status=status, mimetype="application/json")
 
 
 def mirrored_by_read_lane(hook: _Hook) -> _Hook:
