@@ -253,12 +253,14 @@ def _value(info: ColumnInfo, cell: ColumnElement[Any]) -> Text:
     if kind is ColumnKind.GUID:
         return _or_null(cell, _json_text(sa.func.lower(sa.cast(cell, sa.Text))))
     if kind is ColumnKind.YESNO:
-        flag = sa.case((cell == "Y", _lit("true")), (cell == "N", _lit("false")), else_=_string(cell, info))
+        flag = sa.case(
+            (cell == _lit("Y"), _lit("true")), (cell == _lit("N"), _lit("false")), else_=_string(cell, info)
+        )
         return _or_null(cell, flag)
     if kind is ColumnKind.BOOLEAN:
         return _or_null(cell, sa.case((cell.is_(sa.true()), _lit("true")), else_=_lit("false")))
     if kind is ColumnKind.DATE:
-        return _or_null(cell, _lit('"') + sa.func.to_char(cell, "YYYY-MM-DD") + _lit('"'))
+        return _or_null(cell, _lit('"') + sa.func.to_char(cell, _lit("YYYY-MM-DD")) + _lit('"'))
     if kind is ColumnKind.DATETIME_TZ:
         return _timestamp(sa.func.timezone("UTC", cell))
     if kind is ColumnKind.DATETIME:
@@ -268,9 +270,9 @@ def _value(info: ColumnInfo, cell: ColumnElement[Any]) -> Text:
 
 def _timestamp(cell: ColumnElement[Any]) -> Text:
     """`"2024-05-01T10:00:00Z"`, with `.ffffff` only when there are microseconds (datetime.isoformat)."""
-    micros = sa.cast(sa.func.date_part("microseconds", cell), sa.Integer) % 1_000_000
-    fraction = sa.case((micros != 0, sa.func.to_char(cell, ".US")), else_=_lit(""))
-    return _or_null(cell, _lit('"') + sa.func.to_char(cell, _TS) + fraction + _lit('Z"'))
+    micros = sa.cast(sa.func.date_part(_lit("microseconds"), cell), sa.Integer) % _number(1_000_000)
+    fraction = sa.case((micros != _number(0), sa.func.to_char(cell, _lit(".US"))), else_=_lit(""))
+    return _or_null(cell, _lit('"') + sa.func.to_char(cell, _lit(_TS)) + fraction + _lit('Z"'))
 
 
 def _fk_object(out: Output, cell: ColumnElement[Any], identifier: Text) -> Text:
@@ -293,7 +295,9 @@ def _identifier(cell: ColumnElement[Any], ident: list[ColumnElement[Any]]) -> Te
     if len(ident) == 1:
         return sa.case((ident[0].is_(None), _lit("null")), else_=key_text)
     value = ident[1]
-    empty = value.is_(None) if isinstance(value.type, sa.Integer) else sa.or_(value.is_(None), value == "")
+    empty = (
+        value.is_(None) if isinstance(value.type, sa.Integer) else sa.or_(value.is_(None), value == _lit(""))
+    )
     return sa.case((ident[0].is_(None), _lit("null")), (empty, key_text), else_=_string(value))
 
 
@@ -319,8 +323,13 @@ def _or_null(cell: ColumnElement[Any], text: ColumnElement[Any]) -> Text:
 
 
 def _lit(text: str) -> Text:
-    """A constant piece of the JSON text (property names and labels from reflection, punctuation) as a SQL
-    string: hundreds of binds per statement would cost more per request than the encoding saved. An
-    E'' string with backslashes and quotes doubled reads the same whatever standard_conforming_strings is."""
+    """A constant of the statement (pieces of the JSON text, property names and labels from reflection,
+    formats) as a SQL string, not a bind: every bind is a value the driver converts and sends on each
+    execution. An E'' string with backslashes and quotes doubled reads the same whatever
+    standard_conforming_strings is."""
     escaped = text.replace("\\", "\\\\").replace("'", "''")
     return sa.literal_column(f"E'{escaped}'", sa.Text)
+
+
+def _number(value: int) -> ColumnElement[int]:
+    return sa.literal_column(str(int(value)), sa.Integer)
