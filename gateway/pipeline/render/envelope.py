@@ -6,6 +6,7 @@ the database: it only encodes what execute fetched.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 from urllib.parse import urlencode
@@ -87,15 +88,32 @@ def keyset_link(raw: RawRequest, page: Page, token: str | None) -> str | None:
     """Keyset paging links forward only: the next page starts after this one's last row."""
     if token is None:
         return None
-    kept = [(k, v) for k, v in raw.args if k.lower() not in ("$skip", "$top", "$skiptoken")]
-    query = urlencode([*kept, ("$skiptoken", token), ("$top", str(page.size))], safe="$,()';:/")
+    query = _query(raw.args, _KEYSET_PAGING, ("$skiptoken", token), ("$top", str(page.size)))
     return f'<{raw.script_root}{raw.path}?{query}>; rel="next"'
 
 
 def _with_page(raw: RawRequest, skip: int, size: int) -> str:
-    kept = [(k, v) for k, v in raw.args if k.lower() not in ("$skip", "$top")]
-    query = urlencode([*kept, ("$skip", str(skip)), ("$top", str(size))], safe="$,()';:/")
+    query = _query(raw.args, _PAGING, ("$skip", str(skip)), ("$top", str(size)))
     return f"{raw.script_root}{raw.path}?{query}"
+
+
+_LINK_SAFE = "$,()';:/"
+_PAGING = ("$skip", "$top")
+_KEYSET_PAGING = ("$skip", "$top", "$skiptoken")
+
+
+def _query(args: tuple[tuple[str, str], ...], dropped: tuple[str, ...], *paging: tuple[str, str]) -> str:
+    """The request's query without its `dropped` arguments, then `paging`."""
+    kept = _kept_query(args, dropped)
+    added = urlencode(paging, safe=_LINK_SAFE)
+    return f"{kept}&{added}" if kept else added
+
+
+@functools.lru_cache(maxsize=1024)
+def _kept_query(args: tuple[tuple[str, str], ...], dropped: tuple[str, ...]) -> str:
+    """The request's other arguments, encoded; remembered per argument tuple (clients repeat the same
+    queries, and encoding a filtered page's arguments costs more than the rest of its links)."""
+    return urlencode([(k, v) for k, v in args if k.lower() not in dropped], safe=_LINK_SAFE)
 
 
 def render_record(
