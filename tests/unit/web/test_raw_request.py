@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from gateway.web.edge import raw_request_of
+from gateway.web.edge import new_request_id, raw_request_of
 
 
 def _werkzeug_view(environ: dict[str, Any]) -> tuple[Any, ...]:
@@ -48,3 +49,22 @@ def test_same_request_as_werkzeug(environ: dict[str, Any]) -> None:
     raw = raw_request_of(environ, b"body")
     assert (raw.method, raw.path, raw.args, dict(raw.headers), raw.script_root) == _werkzeug_view(environ)
     assert raw.body == b"body"
+
+
+@pytest.mark.parametrize("environ", CASES)
+def test_header_lookups_find_what_werkzeug_lists_and_nothing_else(environ: dict[str, Any]) -> None:
+    headers = raw_request_of(environ, b"").headers
+    listed = _werkzeug_view(environ)[3]
+    assert {name: headers.get(name) for name in listed} == listed
+    assert len(headers) == len(listed) and set(headers) == set(listed)
+    absent = ["x_request_id", "Authorization", "http-authorization", "nope"]
+    absent += [name for name in ("content-type", "content-length") if name not in listed]
+    assert [headers.get(name) for name in absent] == [None] * len(absent)
+
+
+def test_new_request_ids_are_random_version_4_uuids() -> None:
+    ids = {new_request_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
