@@ -43,10 +43,15 @@ def parse_request(
     separator: str = ";",
     cache: StatementCache | None = None,
 ) -> ApiRequest:
-    """`cache`: parsed option texts by text and limits (the ASTs are immutable, so entries are shared)."""
+    """`cache`: parsed options by their query arguments, and option texts by text, both with the limits
+    (QueryOptions and the ASTs are immutable, so entries are shared)."""
     allowed = _LIST_OPTIONS if action is Action.LIST else _RECORD_OPTIONS
-    values = collect_options(raw.args, allowed)
-    options = parse_options(values, limits, separator, cache)
+
+    def parsed() -> QueryOptions:
+        return parse_options(collect_options(raw.args, allowed), limits, separator, cache)
+
+    texts = (raw.args, allowed, limits, separator)
+    options = parsed() if cache is None else cache.get_or_build(texts, parsed)
     return ApiRequest(
         action=action,
         table=table,
