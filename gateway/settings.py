@@ -110,6 +110,7 @@ class Settings:
     port: int
     workers: int
     threads: int
+    worker_connections: int
     log_level: str
     test_hooks: bool
     rest_max_records_size: int

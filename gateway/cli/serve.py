@@ -42,6 +42,7 @@ def run_server(
     port: int,
     workers: int | None = None,
     threads: int | None = None,
+    worker_connections: int | None = None,
 ) -> None:
     """Serve the app from `factory` until interrupted."""
     if dev:
@@ -60,6 +61,8 @@ def run_server(
         options["workers"] = workers
     if threads:
         options["threads"] = threads
+    if worker_connections:
+        options["worker_connections"] = worker_connections
     GatewayApplication(factory, options).run()
 
 
@@ -91,4 +94,5 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.workers,
         threads=threads or settings.threads,
+        worker_connections=settings.worker_connections,
     )
