@@ -1,7 +1,6 @@
 """gunicorn settings of `gateway serve` (also usable as `gunicorn -c config/gunicorn.conf.py wsgi:app`).
 
-Binding, workers, threads and connections per worker come from GATEWAY_HOST / GATEWAY_PORT / GATEWAY_WORKERS /
-GATEWAY_THREADS / GATEWAY_WORKER_CONNECTIONS;
+Binding, workers and threads come from GATEWAY_HOST / GATEWAY_PORT / GATEWAY_WORKERS / GATEWAY_THREADS;
 limits per security.md §9.3.
 The app is built once in the master (preload_app); post_fork drops the pooled connections a worker
 inherited. Metrics: every worker writes to PROMETHEUS_MULTIPROC_DIR and /metrics sums the live workers.
@@ -25,10 +24,6 @@ bind = f"{os.environ.get('GATEWAY_HOST', '127.0.0.1')}:{os.environ.get('GATEWAY_
 workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
 threads = int(os.environ.get("GATEWAY_THREADS", "4"))
 worker_class = "gthread"
-# Connections a worker holds at once (busy or kept alive). gthread workers accept whatever reaches them
-# first, so a handful of keep-alive connections (a proxy's upstream pool, a benchmark) can all land on one
-# worker while the others idle; capped at the threads, they spread over the workers (README "Deployment").
-worker_connections = int(os.environ.get("GATEWAY_WORKER_CONNECTIONS", "1000"))
 preload_app = True
 timeout = 60  # above the default statement timeout, so the database cancels first (504, not a kill)
 graceful_timeout = 30

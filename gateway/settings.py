@@ -110,7 +110,6 @@ class Settings:
     port: int
     workers: int
     threads: int
-    worker_connections: int
     log_level: str
     test_hooks: bool
     rest_max_records_size: int

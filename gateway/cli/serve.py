@@ -42,7 +42,6 @@ def run_server(
     port: int,
     workers: int | None = None,
     threads: int | None = None,
-    worker_connections: int | None = None,
 ) -> None:
     """Serve the app from `factory` until interrupted."""
     if dev:
@@ -61,8 +60,6 @@ def run_server(
         options["workers"] = workers
     if threads:
         options["threads"] = threads
-    if worker_connections:
-        options["worker_connections"] = worker_connections
     GatewayApplication(factory, options).run()
 
 
@@ -94,5 +91,4 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.workers,
         threads=threads or settings.threads,
-        worker_connections=settings.worker_connections,
     )

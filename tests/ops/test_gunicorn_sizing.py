@@ -1,5 +1,4 @@
-"""Workers, threads and connections per worker of `gateway serve` come from GATEWAY_WORKERS /
-GATEWAY_THREADS / GATEWAY_WORKER_CONNECTIONS (the first two also from the CLI)."""
+"""Workers and threads of `gateway serve` come from GATEWAY_WORKERS / GATEWAY_THREADS (or the CLI)."""
 
 from __future__ import annotations
 
@@ -36,18 +35,9 @@ def test_serve_passes_settings_and_options_to_gunicorn(
     monkeypatch.setattr(serve_module, "run_server", lambda factory, **kwargs: seen.append(kwargs))
     monkeypatch.setenv("GATEWAY_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     monkeypatch.setenv("GATEWAY_THREADS", "2")
-    monkeypatch.setenv("GATEWAY_WORKER_CONNECTIONS", "6")
     for name in ("GATEWAY_WORKERS", "GATEWAY_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
     assert runner.invoke(serve_module.serve, []).exit_code == 0
     assert runner.invoke(serve_module.serve, ["--threads", "1", "--workers", "5"]).exit_code == 0
-    assert [(s["workers"], s["threads"], s["worker_connections"]) for s in seen] == [(2, 2, 6), (5, 1, 6)]
-
-
-def test_worker_connections_come_from_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    monkeypatch.delenv("GATEWAY_WORKER_CONNECTIONS", raising=False)
-    assert runpy.run_path(str(CONF))["worker_connections"] == 1000  # gunicorn's own default
-    monkeypatch.setenv("GATEWAY_WORKER_CONNECTIONS", "4")
-    assert runpy.run_path(str(CONF))["worker_connections"] == 4
+    assert [(s["workers"], s["threads"]) for s in seen] == [(2, 2), (5, 1)]

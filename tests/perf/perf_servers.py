@@ -6,7 +6,6 @@ the port differ. Peak RSS is read from /proc (VmHWM after clear_refs); nothing h
 
 from __future__ import annotations
 
-import math
 import os
 import selectors
 import socket
@@ -22,7 +21,6 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-WRK_CONNECTIONS = 8  # connections of the throughput runs (test_throughput.py)
 SECRET = "perf-secret-key-" + "0123456789abcdef" * 4
 LOGIN = {
     "userName": "GardenAdmin",
@@ -76,11 +74,7 @@ def free_port() -> int:
 def _base_env(port: int, workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "PROMETHEUS_"))}
     env.update(GATEWAY_PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(workdir))
-    workers = int(os.environ.get("PERF_WORKERS", "2"))
-    env["GATEWAY_WORKERS"] = str(workers)
-    # Uncapped, wrk's keep-alive connections mostly land on one worker (each accepts whatever reaches it
-    # first), leaving the other idle: req/s was bimodal. Capped at their share, they spread evenly.
-    env["GATEWAY_WORKER_CONNECTIONS"] = str(math.ceil(WRK_CONNECTIONS / workers))
+    env["GATEWAY_WORKERS"] = os.environ.get("PERF_WORKERS", "2")
     return env
 
 

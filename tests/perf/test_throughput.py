@@ -14,7 +14,7 @@ import orjson
 import pytest
 import requests
 from perf_dataset import SCENARIOS, TARGETS
-from perf_servers import WRK_CONNECTIONS, Server, url_of
+from perf_servers import Server, url_of
 from perf_wrk import WrkSettings, knob, run_wrk
 
 pytestmark = pytest.mark.perf
@@ -70,7 +70,7 @@ def test_perf_scenario(scenario: str, servers: dict[str, Server], results: dict[
     path = SCENARIOS[scenario]
     gateway, floor = fetch(servers["gateway"], path), fetch(servers["floor"], path)
     assert gateway == floor, "the floor must answer exactly what the gateway answers"
-    settings = WrkSettings(2, WRK_CONNECTIONS, knob("PERF_SECONDS", 10))
+    settings = WrkSettings(2, 8, knob("PERF_SECONDS", 10))
     measured = interleaved(servers, path, settings, knob("PERF_ROUNDS", 3))
     measured |= {"url": path, "target_ratio": TARGETS[scenario], "wrk": f"-t2 -c8 -d{settings.seconds}s"}
     results.setdefault("scenarios", {})[scenario] = measured
