@@ -1,7 +1,8 @@
 """Starts the gateway and the floor app under the same gunicorn configuration and watches their workers.
 
-Both run `config/gunicorn.conf.py` (same workers, threads, keep-alive, access log); only the WSGI app and
-the port differ. Peak RSS is read from /proc (VmHWM after clear_refs); nothing here measures timings.
+Both run `config/gunicorn.conf.py` (same workers, threads, keep-alive, access log) with the same extra
+flags (GUNICORN_ARGS); only the WSGI app and the port differ. Peak RSS is read from /proc (VmHWM after
+clear_refs); nothing here measures timings.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
+# Both servers get these on top of config/gunicorn.conf.py (PERF_GUNICORN_ARGS="" runs the plain config).
+# Without them a worker accepts whatever reaches it first: wrk's 8 keep-alive connections landed on one of
+# the two workers in most runs (seen with `ss -tnp`) and req/s was bimodal (1,500 or 2,600 for the same
+# server). With SO_REUSEPORT each worker listens on its own socket and the kernel spreads the connections;
+# recycling is off because a recycled worker's queued connections would be reset.
+GUNICORN_ARGS = "--reuse-port --max-requests 0"
 SECRET = "perf-secret-key-" + "0123456789abcdef" * 4
 LOGIN = {
     "userName": "GardenAdmin",
@@ -80,7 +87,7 @@ def _base_env(port: int, workdir: Path) -> dict[str, str]:
 
 def _gunicorn(app: str, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config/gunicorn.conf.py")]
-    command += ["--no-control-socket", app]
+    command += ["--no-control-socket", *os.environ.get("PERF_GUNICORN_ARGS", GUNICORN_ARGS).split(), app]
     return subprocess.Popen(
         command, cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=log.open("wb")
     )  # fmt: skip
