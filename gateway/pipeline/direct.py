@@ -112,16 +112,44 @@ def fetch_all(
     if direct is None or _listened(conn):
         return [tuple(row) for row in conn.execute(stmt, dict(params))]
     values = _values(direct, params)
-    dbapi_connection = conn.connection.dbapi_connection
-    assert dbapi_connection is not None
-    cursor = _raw_cursor()(dbapi_connection)
+    cursor = _kept_cursor(conn)
     try:
         cursor.execute(direct.query, values)
-        return list(cursor.fetchall())  # psycopg's default rows are tuples
+        rows: list[tuple[Any, ...]] = cursor.fetchall()  # psycopg's default rows are tuples
     except conn.dialect.loaded_dbapi.Error as exc:
+        _drop_cursor(conn)
         raise _wrapped(conn, cursor, direct.sql, values, exc) from exc
-    finally:
+    if not _small(rows):
+        _drop_cursor(conn)  # frees the result it holds now, not at the connection's next read
+    return rows
+
+
+_CURSOR = "gw_raw_cursor"
+
+
+def _kept_cursor(conn: Connection) -> Any:
+    """The connection's RawCursor, made on its first direct read and reused by the next ones (a pooled
+    connection serves one thread at a time): making a cursor per statement, with its adapters map and
+    transformer, was a tenth of a single-row request's CPU. The pool clears `info` with the connection."""
+    info, dbapi_connection = conn.connection.info, conn.connection.dbapi_connection
+    cursor = info.get(_CURSOR)
+    if cursor is None or cursor.closed or cursor.connection is not dbapi_connection:
+        cursor = info[_CURSOR] = _raw_cursor()(dbapi_connection)
+    return cursor
+
+
+def _drop_cursor(conn: Connection) -> None:
+    cursor = conn.connection.info.pop(_CURSOR, None)
+    if cursor is not None:
         cursor.close()
+
+
+def _small(rows: list[tuple[Any, ...]]) -> bool:
+    """Whether a result is small enough for the kept cursor to hold until the connection's next read:
+    at most 1,000 rows, or one row (a page's JSON text) of at most 1 MB of text."""
+    if len(rows) != 1:
+        return len(rows) <= 1000
+    return sum(len(value) for value in rows[0] if isinstance(value, str)) <= 1 << 20
 
 
 def stream_chunks(

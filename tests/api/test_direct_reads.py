@@ -145,3 +145,25 @@ def test_unlimited_pages_stream_alike_and_an_abandoned_stream_frees_the_connecti
     assert next(body).startswith(b'{"page-count"') and next(body)  # head and the first chunk, then gone
     reply.close()
     assert client.get(url, headers=headers).get_data() == through_sqlalchemy  # the pool's one connection
+
+
+def test_a_connection_keeps_one_cursor_for_small_results_only(source) -> None:  # type: ignore[no-untyped-def]
+    from gateway.pipeline.direct import _CURSOR
+
+    small = sa.select(sa.literal_column("x")).select_from(sa.func.generate_series(1, 3).alias("x"))
+    large = sa.select(sa.literal_column("x")).select_from(sa.func.generate_series(1, 1001).alias("x"))
+    failing = sa.select(sa.literal_column("1") / sa.literal_column("0"))
+    forms = {
+        name: direct_form(stmt, source.dialect) for name, stmt in [("s", small), ("l", large), ("f", failing)]
+    }
+    with source.read() as conn:
+        assert fetch_all(conn, small, forms["s"], {}) == [(1,), (2,), (3,)]
+        kept = conn.connection.info[_CURSOR]
+        assert fetch_all(conn, small, forms["s"], {}) == [(1,), (2,), (3,)]
+        assert conn.connection.info[_CURSOR] is kept  # reused, not made again
+        assert len(fetch_all(conn, large, forms["l"], {})) == 1001
+        assert _CURSOR not in conn.connection.info and kept.closed  # the large result is not held on to
+        with pytest.raises(sa.exc.DBAPIError):
+            fetch_all(conn, failing, forms["f"], {})
+        assert _CURSOR not in conn.connection.info
+        assert fetch_all(conn, small, forms["s"], {}) == [(1,), (2,), (3,)]
