@@ -8,7 +8,8 @@ so they are compiled once to their driver form and then executed with the driver
 The driver form is the SQL as the server takes it, `$1, $2...`, run on psycopg's RawCursor with the values
 in placeholder order: psycopg converts `%(name)s` placeholders on every execution and caches the result
 only for statements under 4 kB, so a JSON page statement (about 9 kB) was parsed again per request (a
-fifth of the worker's CPU on a filtered page).
+fifth of the worker's CPU on a filtered page). Each pooled connection keeps its RawCursor between reads
+(`_kept_cursor`).
 
 Only statements that need nothing from SQLAlchemy at execution time qualify: named parameters without
 escaping, no expanding (IN-list) parameters, no bind processor on any parameter's type (arrays of plain
