@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import requests
+from perf_app_cpu import app_cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -42,6 +43,7 @@ class Server:
     base: str  # http://127.0.0.1:port
     process: subprocess.Popen[bytes]
     headers: Mapping[str, str]  # what every request sends (the bearer token of the gateway)
+    app_cpu_dir: Path  # the workers' counts of CPU spent in the app (perf_app_cpu)
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -55,6 +57,10 @@ class Server:
             utime, stime, _, _ = _cpu_fields(pid)
             total += utime + stime
         return total / os.sysconf("SC_CLK_TCK")
+
+    def app_cpu(self) -> tuple[int, float]:
+        """Requests and CPU seconds in the WSGI app so far (the rest of cpu_seconds is the server's)."""
+        return app_cpu_seconds(self.app_cpu_dir)
 
 
 def _cpu_fields(pid: int) -> tuple[int, int, int, int]:
@@ -85,11 +91,14 @@ def _base_env(port: int, workdir: Path) -> dict[str, str]:
     return env
 
 
-def _gunicorn(app: str, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _gunicorn(app: str, env: Mapping[str, str], log: Path, app_cpu_dir: Path) -> subprocess.Popen[bytes]:
+    """gunicorn serving `app` through perf_app_cpu, which counts the CPU spent in the app."""
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config/gunicorn.conf.py")]
-    command += ["--no-control-socket", *os.environ.get("PERF_GUNICORN_ARGS", GUNICORN_ARGS).split(), app]
+    command += ["--no-control-socket", *os.environ.get("PERF_GUNICORN_ARGS", GUNICORN_ARGS).split()]
+    env = dict(env, PERF_APP=app, PERF_APP_CPU_DIR=str(app_cpu_dir))
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")])
     return subprocess.Popen(
-        command, cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=log.open("wb")
+        [*command, "perf_app_cpu:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")
     )  # fmt: skip
 
 
@@ -117,12 +126,13 @@ def start_gateway(database_url: str, uid_columns: str, workdir: Path) -> Server:
     )  # fmt: skip
     env.update(_gateway_knobs(os.environ))
     log = workdir / "gateway.log"
-    proc = _gunicorn("wsgi:app", env, log)
+    proc = _gunicorn("wsgi:app", env, log, workdir / "gateway-app-cpu")
     _wait_listening(proc, port, log)
     base = f"http://127.0.0.1:{port}"
     reply = requests.post(f"{base}/api/v1/auth", json=LOGIN, timeout=60)
     reply.raise_for_status()
-    return Server("gateway", base, proc, {"Authorization": f"Bearer {reply.json()['token']}"})
+    token = {"Authorization": f"Bearer {reply.json()['token']}"}
+    return Server("gateway", base, proc, token, workdir / "gateway-app-cpu")
 
 
 def _gateway_knobs(environ: Mapping[str, str]) -> dict[str, str]:
@@ -135,11 +145,11 @@ def start_floor(dsn: str, workdir: Path) -> Server:
     port = free_port()
     env = _base_env(port, workdir / "floor-metrics")
     Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
-    env.update(PERF_FLOOR_DSN=dsn, PYTHONPATH=os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]))
+    env.update(PERF_FLOOR_DSN=dsn)
     log = workdir / "floor.log"
-    proc = _gunicorn("perf_floor:app", env, log)
+    proc = _gunicorn("perf_floor:app", env, log, workdir / "floor-app-cpu")
     _wait_listening(proc, port, log)
-    return Server("floor", f"http://127.0.0.1:{port}", proc, {})
+    return Server("floor", f"http://127.0.0.1:{port}", proc, {}, workdir / "floor-app-cpu")
 
 
 def stop(server: Server) -> None:

@@ -27,11 +27,17 @@ def fetch(server: Server, path: str) -> Any:
 
 
 def measure(server: Server, path: str, settings: WrkSettings) -> dict[str, Any]:
-    """One wrk run plus the server's CPU time per request (steadier than req/s on a shared machine)."""
-    before = server.cpu_seconds()
+    """One wrk run plus the workers' CPU time per request (steadier than req/s on a shared machine), and
+    the part of it spent in the WSGI app (the rest is gunicorn's)."""
+    before, (requests_before, app_before) = server.cpu_seconds(), server.app_cpu()
     found = run_wrk(url_of(server, path), server.headers, settings)
     cpu = server.cpu_seconds() - before
-    return found.as_dict() | {"cpu_ms_per_request": round(cpu * 1000 / max(found.requests, 1), 3)}
+    app_requests, app_after = server.app_cpu()
+    app_requests, app_cpu = app_requests - requests_before, app_after - app_before
+    return found.as_dict() | {
+        "cpu_ms_per_request": round(cpu * 1000 / max(found.requests, 1), 3),
+        "app_cpu_ms_per_request": round(app_cpu * 1000 / max(app_requests, 1), 3),
+    }
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -40,6 +46,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
         "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
         "cpu_ms_per_request": round(statistics.median(r["cpu_ms_per_request"] for r in runs), 3),
+        "app_cpu_ms_per_request": round(statistics.median(r["app_cpu_ms_per_request"] for r in runs), 3),
         "errors": sum(r["errors"] for r in runs),
         "runs": runs,
     }
@@ -81,7 +88,8 @@ def test_perf_scenario(scenario: str, servers: dict[str, Server], results: dict[
 def _print(scenario: str, measured: dict[str, Any]) -> None:
     parts = [
         f"{name} {measured[name]['rps']:.0f} req/s p50 {measured[name]['p50_ms']:.1f} ms "
-        f"p99 {measured[name]['p99_ms']:.1f} ms cpu {measured[name]['cpu_ms_per_request']:.2f} ms/req"
+        f"p99 {measured[name]['p99_ms']:.1f} ms cpu {measured[name]['cpu_ms_per_request']:.2f} ms/req "
+        f"(app {measured[name]['app_cpu_ms_per_request']:.2f})"
         for name in ("gateway", "floor")
     ]
     ratio, target, cpu = measured["ratio"], measured["target_ratio"], measured["cpu_ratio"]
