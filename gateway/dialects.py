@@ -67,6 +67,16 @@ def _noop_connect(_dbapi_connection: Any) -> None:
     return None
 
 
+def _pg_connect(dbapi_connection: Any) -> None:
+    """Sessions write dates and times in ISO form whatever a server, database or role setting chose:
+    psycopg reads timestamptz text only in ISO, and the JSON statements write dates and times from their
+    text (json_sql.py). Only the output form changes; the input order (DMY, MDY) stays as it is."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET DateStyle TO ISO")
+    cursor.close()
+    dbapi_connection.commit()  # a SET inside a rolled-back transaction would be undone
+
+
 _PG_CODES = {
     "23505": DbErrorKind.UNIQUE,
     "23503": DbErrorKind.FOREIGN_KEY,
@@ -171,7 +181,7 @@ _TRAITS = {
         True,
         True,
         True,
-        _noop_connect,
+        _pg_connect,
         _classify_pg,
         _pg_timeout,
         session_timeout_statement=_pg_session_timeout,

@@ -7,6 +7,7 @@ identifiers, microseconds, nulls). Statement capture proves that the database pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -198,3 +199,34 @@ def test_scoped_pages_with_navigation_equal_the_encoder(  # type: ignore[no-unty
     _same_bytes(SCOPED, client, python_client, headers, statements, lambda s: "LATERAL" in s)
     records = client.get(SCOPED[2], headers=headers).get_json()["records"]
     assert any(r["AD_User_ID"] and r["AD_User_ID"]["identifier"] is None for r in records)
+
+
+def test_sessions_write_iso_dates_whatever_the_database_datestyle(backend) -> None:  # type: ignore[no-untyped-def]
+    """A server, database or role DateStyle other than ISO (here the connection's startup options) is set
+    back to ISO on connect: psycopg reads timestamptz text only in ISO, and the JSON statements write dates
+    and times from their text form."""
+    from gateway.db import Databases, SavepointSource, make_engine
+    from gateway.testing import bearer, session_token
+
+    url = sa.make_url(backend.url).update_query_dict({"options": "-c DateStyle=SQL,DMY"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    conn = engine.connect()
+    outer = conn.begin()
+    try:
+        assert conn.exec_driver_sql("SHOW DateStyle").scalar() == "ISO, DMY"
+        source = SavepointSource(conn)
+        databases = Databases(data=source, meta=source)
+        for update in AWKWARD[2:]:  # times with microseconds beside whole seconds, a date
+            conn.exec_driver_sql(update)
+        client, python_client = _client(databases), _client(databases, json_in_database=False)
+        headers = bearer(session_token(client.application, "SuperUser", client_id=0, role="Admin", org=0))
+        for url_path in ("/api/v1/models/c_order?$top=20", "/api/v1/models/m_product?$top=20"):
+            expected = python_client.get(url_path, headers=headers)
+            got = client.get(url_path, headers=headers)
+            assert got.status_code == expected.status_code == 200, got.data[:300]
+            assert got.data == expected.data, (url_path, got.data[:600], expected.data[:600])
+            assert re.search(rb'"(DateOrdered|DiscontinuedAt)":"\d{4}-\d\d-\d\d"', got.data), url_path
+    finally:
+        outer.rollback()
+        conn.close()
+        engine.dispose()
