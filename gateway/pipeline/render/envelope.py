@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import orjson
 
@@ -88,13 +88,12 @@ def keyset_link(raw: RawRequest, page: Page, token: str | None) -> str | None:
     """Keyset paging links forward only: the next page starts after this one's last row."""
     if token is None:
         return None
-    query = _query(raw.args, _KEYSET_PAGING, ("$skiptoken", token), ("$top", str(page.size)))
-    return f'<{raw.script_root}{raw.path}?{query}>; rel="next"'
+    paging = f"$skiptoken={quote_plus(token, safe=_LINK_SAFE)}&$top={page.size}"
+    return f'<{raw.script_root}{raw.path}?{_query(raw.args, _KEYSET_PAGING, paging)}>; rel="next"'
 
 
 def _with_page(raw: RawRequest, skip: int, size: int) -> str:
-    query = _query(raw.args, _PAGING, ("$skip", str(skip)), ("$top", str(size)))
-    return f"{raw.script_root}{raw.path}?{query}"
+    return f"{raw.script_root}{raw.path}?{_query(raw.args, _PAGING, f'$skip={skip}&$top={size}')}"
 
 
 _LINK_SAFE = "$,()';:/"
@@ -102,11 +101,11 @@ _PAGING = ("$skip", "$top")
 _KEYSET_PAGING = ("$skip", "$top", "$skiptoken")
 
 
-def _query(args: tuple[tuple[str, str], ...], dropped: tuple[str, ...], *paging: tuple[str, str]) -> str:
-    """The request's query without its `dropped` arguments, then `paging`."""
+def _query(args: tuple[tuple[str, str], ...], dropped: tuple[str, ...], paging: str) -> str:
+    """The request's query without its `dropped` arguments, then `paging` (encoded by the caller: numbers
+    and option names need no escaping, so only a skip token goes through `quote_plus`, as urlencode would)."""
     kept = _kept_query(args, dropped)
-    added = urlencode(paging, safe=_LINK_SAFE)
-    return f"{kept}&{added}" if kept else added
+    return f"{kept}&{paging}" if kept else paging
 
 
 @functools.lru_cache(maxsize=1024)
