@@ -1,8 +1,9 @@
 """Starts the gateway and the floor app under the same gunicorn configuration and watches their workers.
 
 Both run `config/gunicorn.conf.py` (same workers, threads, keep-alive, access log) with the same extra
-flags (GUNICORN_ARGS); only the WSGI app and the port differ. Peak RSS is read from /proc (VmHWM after
-clear_refs); nothing here measures timings.
+flags (GUNICORN_ARGS), and both apps are served through perf_app_cpu, which counts the CPU spent in the
+app; only the WSGI app and the port differ. Peak RSS is read from /proc (VmHWM after clear_refs); nothing
+here measures timings.
 """
 
 from __future__ import annotations

@@ -32,8 +32,8 @@ def measure(server: Server, path: str, settings: WrkSettings) -> dict[str, Any]:
     before, (requests_before, app_before) = server.cpu_seconds(), server.app_cpu()
     found = run_wrk(url_of(server, path), server.headers, settings)
     cpu = server.cpu_seconds() - before
-    app_requests, app_after = server.app_cpu()
-    app_requests, app_cpu = app_requests - requests_before, app_after - app_before
+    requests_after, app_after = server.app_cpu()
+    app_requests, app_cpu = requests_after - requests_before, app_after - app_before
     return found.as_dict() | {
         "cpu_ms_per_request": round(cpu * 1000 / max(found.requests, 1), 3),
         "app_cpu_ms_per_request": round(app_cpu * 1000 / max(app_requests, 1), 3),
