@@ -31,7 +31,7 @@ from gateway.pipeline.query.select import BuiltExpand, Layout, keys_clause, layo
 from gateway.pipeline.types import Output, ReadPlan
 
 Text = ColumnElement[str]
-_TS = 'YYYY-MM-DD"T"HH24:MI:SS'
+_TS_MICROS = 'YYYY-MM-DD"T"HH24:MI:SS.US'  # to_char's form of a time with microseconds
 _NON_FINITE: list[ColumnElement[str]] = [
     sa.literal_column("'NaN'"),
     sa.literal_column("'Infinity'"),
@@ -276,7 +276,7 @@ def _timestamp(cell: ColumnElement[Any]) -> Text:
     to_char writes the rest (six digits, where the text form drops trailing zeros) and infinity (null)."""
     micros = sa.cast(sa.func.date_part(_lit("microseconds"), cell), sa.Integer) % _number(1_000_000)
     whole = sa.func.replace(sa.cast(cell, sa.Text), _lit(" "), _lit("T"))
-    written = sa.case((micros == _number(0), whole), else_=sa.func.to_char(cell, _lit(_TS + ".US")))
+    written = sa.case((micros == _number(0), whole), else_=sa.func.to_char(cell, _lit(_TS_MICROS)))
     return _or_null(cell, _lit('"') + written + _lit('Z"'))
 
 
