@@ -52,6 +52,7 @@ class DialectTraits:
     json_pages: bool = False  # the database can build a page's JSON text exactly as the encoder (json_sql.py)
     direct_reads: bool = False  # cached reads may run on the driver's cursor (pipeline/direct.py)
     estimates_rows: bool = False  # EXPLAIN gives a row estimate for $count=estimate
+    lookups_apart: bool = False  # identifiers by LATERAL lookups behind OFFSET 0 (query/apart.py)
 
 
 def _sqlite_connect(dbapi_connection: Any) -> None:
@@ -190,6 +191,7 @@ _TRAITS = {
         json_pages=True,
         direct_reads=True,
         estimates_rows=True,
+        lookups_apart=True,
     ),
     "mysql": DialectTraits(
         "mysql", False, True, True, _noop_connect, _classify_my, _my_timeout, False, True, _my_timeout

@@ -37,7 +37,7 @@ from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.keyset import after_params
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
 from gateway.pipeline.query.json_sql import json_expands, json_statements
-from gateway.pipeline.query.select import Built, build_statements, with_direct_forms
+from gateway.pipeline.query.select import Built, build_statements, main_select, with_direct_forms
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
 from gateway.pipeline.render.encoder import NATIVE_TIMES_JSON as NATIVE_TIMES_JSON
 from gateway.pipeline.render.encoder import EncoderSpec, RenderOptions
@@ -264,11 +264,15 @@ def _planned(req: ApiRequest, ctx: PlanContext, cache: StatementCache | None, di
 
 def _build(req: ApiRequest, ctx: PlanContext, dialect: Dialect | None = None) -> Planned:
     plan = _plan(req, ctx)
-    built = build_statements(plan, etag=req.action is not Action.LIST, array_binds=ctx.traits.array_binds)
-    if req.action is Action.LIST and ctx.traits.json_pages and not plan.keyset:
+    traits = ctx.traits
+    etag = req.action is not Action.LIST
+    built = build_statements(plan, etag=etag, array_binds=traits.array_binds, apart=traits.lookups_apart)
+    if req.action is Action.LIST and traits.json_pages and not plan.keyset:
+        # over the plain page query: the JSON page selects no identifier column, and PostgreSQL drops
+        # unused identifier joins, while an unused lateral lookup would still run once per row
         built = dataclasses.replace(
             built,
-            json=json_statements(plan, built.layout, built.main),
+            json=json_statements(plan, built.layout, main_select(plan, built.layout)),
             expands=json_expands(plan, built.expands, ctx.traits.array_binds),
         )
     if dialect is not None and ctx.traits.direct_reads:

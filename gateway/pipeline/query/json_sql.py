@@ -21,18 +21,16 @@ from typing import Any, cast
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
-from filter_grammar.sqlmath import gw_asc, gw_desc
 from gateway.catalog.model import ColumnInfo, ColumnKind
+from gateway.pipeline.query.apart import KEEP_APART, sort_value, sorted_by, swapped
 from gateway.pipeline.query.select import BuiltExpand, Layout, keys_clause, layout_of, raw
 from gateway.pipeline.types import Output, ReadPlan
 
 Text = ColumnElement[str]
 _TS_MICROS = 'YYYY-MM-DD"T"HH24:MI:SS.US'  # to_char's form of a time with microseconds
-_KEEP_APART: ColumnElement[int] = sa.literal_column("0")  # OFFSET 0: lookups planned apart (`_lookups`)
 _NON_FINITE: list[ColumnElement[str]] = [
     sa.literal_column("'NaN'"),
     sa.literal_column("'Infinity'"),
@@ -104,12 +102,12 @@ def _page(plan: ReadPlan, layout: Layout, page: sa.Select[Any]) -> sa.Select[Any
     row before the LIMIT instead of keeping the top N."""
     looked_up = _looked_up(plan)
     labelled = _labelled(layout, looked_up)
-    sorts = [_sort_value(o).label(f"s{j}") for j, o in enumerate(plan.order)]
+    sorts = [sort_value(o).label(f"s{j}") for j, o in enumerate(plan.order)]
     sub = page.with_only_columns(*labelled.values(), *sorts).subquery("gw_page")
     cells = {i: raw(sub.c[c.name]) for i, c in labelled.items()}
     from_, fk_texts = _lookups(plan, looked_up, cells, sub)
     record = _record(plan, layout, cells, fk_texts)
-    order = [_sorted_by(o, sub.c[f"s{j}"]) for j, o in enumerate(plan.order)]
+    order = [sorted_by(o, sub.c[f"s{j}"]) for j, o in enumerate(plan.order)]
     joined = sa.func.string_agg(record, aggregate_order_by(_lit(","), *order))
     array = _lit("[") + sa.func.coalesce(joined, _lit("")) + _lit("]")
     stmt = sa.select(sa.func.count().label("n"), array.label("records")).select_from(from_)
@@ -155,36 +153,13 @@ def _lookups(
         out, cell = plan.outputs[i], cells[i]
         referenced = out.ident[0].table
         base = plan.alias.c[out.info.name]
-        on = _swapped(ons[referenced], base, cell)
+        on = swapped(ons[referenced], base, cell)
         obj = _fk_object(out, cell, _identifier(cell, list(out.ident)))
-        apart = sa.select(obj.label("j")).select_from(referenced).where(on).offset(_KEEP_APART)
+        apart = sa.select(obj.label("j")).select_from(referenced).where(on).offset(KEEP_APART)
         lookup = apart.lateral(f"gw_f{i}")
         from_ = from_.outerjoin(lookup, sa.true())
         texts[i] = sa.func.coalesce(lookup.c.j, _fk_object(out, cell, _lit("null")))
     return from_, texts
-
-
-def _swapped(clause: ColumnElement[bool], old: ColumnElement[Any], new: ColumnElement[Any]) -> Any:
-    """`clause` with the column `old` replaced by `new`."""
-
-    def replace(element: Any, **_: Any) -> Any:
-        return new if element is old else None
-
-    return visitors.replacement_traverse(clause, {}, replace)
-
-
-def _sort_value(clause: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The value a sort key sorts by: the argument of gw_asc/gw_desc, or the column of `col.asc()`."""
-    if isinstance(clause, gw_asc | gw_desc):
-        return clause.args[0]
-    return cast("ColumnElement[Any]", clause.element)
-
-
-def _sorted_by(clause: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The same sort key (direction, NULLs lowest) over `value`."""
-    if isinstance(clause, gw_asc | gw_desc):
-        return type(clause)(value, type_=clause.type)
-    return value.desc() if clause.modifier is operators.desc_op else value.asc()
 
 
 def _supported(out: Output, layout: Layout, index: int) -> bool:
