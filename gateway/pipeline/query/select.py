@@ -104,7 +104,8 @@ def _paged(plan: ReadPlan, from_: FromClause, columns: list[ColumnElement[Any]])
 def _page_first(plan: ReadPlan, layout: Layout) -> sa.Select[Any]:
     """The page's own rows first (filtered, sorted, limited, with their sort values), then one lookup per
     identifier, then the page sorted again: the lookups run for the page's rows only, not for every row
-    the filter matches before the sort (a range filter's 2,400 rows: 17 ms against 2 ms)."""
+    the filter matches before the sort (for a range filter matching 2,404 orders, the CSV page's
+    execution fell from 12 to 15 ms to 7 to 9 ms, its planning from 6 to 7 ms to under 2)."""
     idents = {j for at in layout.ident_at for j in at}
     kept = {i: raw(c).label(f"c{i}") for i, c in enumerate(layout.columns) if i not in idents}
     sorts = [sort_value(o).label(f"s{j}") for j, o in enumerate(plan.order)]
