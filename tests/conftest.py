@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -160,6 +161,20 @@ def databases(backend: Backend, tmp_path: Path) -> Iterator[Databases]:
         source.connection.close()
         if engine is not None:
             engine.dispose()
+
+
+@pytest.fixture
+def statements(databases: Databases) -> Iterator[list[str]]:
+    """The SQL of every statement the test connection runs while the test runs. A listened connection
+    keeps SQLAlchemy's execution path (pipeline/direct.py), so no statement escapes the list."""
+    seen: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(databases.data.connection, "before_cursor_execute", capture)
+    yield seen
+    sa.event.remove(databases.data.connection, "before_cursor_execute", capture)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -45,18 +44,6 @@ def _client(databases, **overrides: object):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def python_client(databases):  # type: ignore[no-untyped-def]
     return _client(databases, json_in_database=False)
-
-
-@pytest.fixture
-def statements(databases) -> list[str]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(databases.data.connection, "before_cursor_execute", capture)
-    yield seen
-    sa.event.remove(databases.data.connection, "before_cursor_execute", capture)
 
 
 def test_json_pages_equal_the_encoder_byte_for_byte(  # type: ignore[no-untyped-def]

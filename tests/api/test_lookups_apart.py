@@ -5,11 +5,8 @@ byte for byte what the plain identifier joins answer: two apps on one database, 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from gateway import dialects
 
@@ -47,18 +44,6 @@ def _client(databases, **overrides: object):  # type: ignore[no-untyped-def]
 
     settings = {"secret_key": "test-secret-key-" + "0123456789abcdef" * 4, "json_in_database": False}
     return create_app({**settings, **overrides}, databases=databases, clock=FixedClock()).test_client()
-
-
-@pytest.fixture
-def statements(databases) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(databases.data.connection, "before_cursor_execute", capture)
-    yield seen
-    sa.event.remove(databases.data.connection, "before_cursor_execute", capture)
 
 
 def _joined(monkeypatch: pytest.MonkeyPatch) -> None:
