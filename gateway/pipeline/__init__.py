@@ -268,8 +268,7 @@ def _build(req: ApiRequest, ctx: PlanContext, dialect: Dialect | None = None) ->
     etag = req.action is not Action.LIST
     built = build_statements(plan, etag=etag, array_binds=traits.array_binds, apart=traits.lookups_apart)
     if req.action is Action.LIST and traits.json_pages and not plan.keyset:
-        # over the plain page query: the JSON page selects no identifier column, and PostgreSQL drops
-        # unused identifier joins, while an unused lateral lookup would still run once per row
+        # the streamed JSON form reads the identifiers from the joins of the plain page query
         built = dataclasses.replace(
             built,
             json=json_statements(plan, built.layout, main_select(plan, built.layout)),

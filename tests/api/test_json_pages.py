@@ -99,6 +99,7 @@ def test_lookups_are_planned_apart(client, login_as, statements) -> None:  # typ
     lookups = page.count("LATERAL")
     assert lookups >= 5  # client, org, partner, sales rep, user, warehouse
     assert len(re.findall(r"OFFSET 0\) AS gw_f\d+ ON true", page)) == lookups
+    assert "LEFT OUTER JOIN" not in page.split("AS gw_page")[0]  # the lookups replace the identifier joins
 
 
 def test_empty_page_is_an_empty_array(client, login_as) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from sqlalchemy.sql.expression import FromClause
 
 from gateway.catalog.model import ColumnInfo, ColumnKind
 from gateway.pipeline.query.apart import KEEP_APART, sort_value, sorted_by, swapped
-from gateway.pipeline.query.select import BuiltExpand, Layout, keys_clause, layout_of, raw
+from gateway.pipeline.query.select import BuiltExpand, Layout, keys_clause, layout_of, paged, raw
 from gateway.pipeline.types import Output, ReadPlan
 
 Text = ColumnElement[str]
@@ -45,12 +45,13 @@ class JsonStatements:
 
 
 def json_statements(plan: ReadPlan, layout: Layout, main: sa.Select[Any]) -> JsonStatements | None:
-    """Both forms over the page query `main`, or None when the plan has something PostgreSQL would not
-    write byte for byte like the encoder."""
+    """Both forms, or None when the plan has something PostgreSQL would not write byte for byte like the
+    encoder. The streamed form reads the identifiers from the joins of the page query `main`; the page
+    form takes the page's rows without them (`_bare`)."""
     if not _qualifies(plan, layout):
         return None
     rows = main.with_only_columns(_record(plan, layout, dict(enumerate(layout.columns))).label("record"))
-    return JsonStatements(_page(plan, layout, main), rows)
+    return JsonStatements(_page(plan, layout), rows)
 
 
 def json_expands(plan: ReadPlan, built: tuple[BuiltExpand, ...], arrays: bool) -> tuple[BuiltExpand, ...]:
@@ -72,7 +73,8 @@ def _children(target: ReadPlan, link: str, keys_param: str, arrays: bool) -> sa.
     labelled = _labelled(layout, looked_up)
     number = sa.func.row_number().over(partition_by=link_col, order_by=target.order).label("gw_n")
     where = (*target.where, keys_clause(link_col, keys_param, arrays))
-    sub = sa.select(*labelled.values(), number).select_from(target.from_).where(*where).subquery("gw_page")
+    rows = sa.select(*labelled.values(), number).select_from(_bare(target, looked_up))
+    sub = rows.where(*where).subquery("gw_page")
     cells = {i: raw(sub.c[c.name]) for i, c in labelled.items()}
     from_, fk_texts = _lookups(target, looked_up, cells, sub)
     record = _record(target, layout, cells, fk_texts)
@@ -94,7 +96,7 @@ def _qualifies(plan: ReadPlan, layout: Layout) -> bool:
     )
 
 
-def _page(plan: ReadPlan, layout: Layout, page: sa.Select[Any]) -> sa.Select[Any]:
+def _page(plan: ReadPlan, layout: Layout) -> sa.Select[Any]:
     """`SELECT count(*), '[' || string_agg(record, ',' ORDER BY <the page's order>) || ']'` over the page.
 
     The sort values ride along as columns of the limited page and the aggregate re-sorts its few rows: a
@@ -103,7 +105,7 @@ def _page(plan: ReadPlan, layout: Layout, page: sa.Select[Any]) -> sa.Select[Any
     looked_up = _looked_up(plan)
     labelled = _labelled(layout, looked_up)
     sorts = [sort_value(o).label(f"s{j}") for j, o in enumerate(plan.order)]
-    sub = page.with_only_columns(*labelled.values(), *sorts).subquery("gw_page")
+    sub = paged(plan, _bare(plan, looked_up), [*labelled.values(), *sorts]).subquery("gw_page")
     cells = {i: raw(sub.c[c.name]) for i, c in labelled.items()}
     from_, fk_texts = _lookups(plan, looked_up, cells, sub)
     record = _record(plan, layout, cells, fk_texts)
@@ -116,10 +118,16 @@ def _page(plan: ReadPlan, layout: Layout, page: sa.Select[Any]) -> sa.Select[Any
 
 def _labelled(layout: Layout, looked_up: tuple[int, ...]) -> dict[int, sa.Label[Any]]:
     """The layout's columns by index, labelled (names repeat across joins), without the identifier
-    columns of looked-up FK objects: unselected, their LEFT JOINs on unique keys are removed by the
-    planner."""
+    columns of looked-up FK objects (their lookups write them)."""
     skipped = {j for i in looked_up for j in layout.ident_at[i]}
     return {i: raw(c).label(f"c{i}") for i, c in enumerate(layout.columns) if i not in skipped}
+
+
+def _bare(plan: ReadPlan, looked_up: tuple[int, ...]) -> FromClause:
+    """The level's FROM without the identifier joins when lookups replace them all. PostgreSQL would remove
+    them unselected, but planning them cost 0.1 ms on each custom plan (0.59 against 0.47 ms)."""
+    every = all(i in looked_up for i, out in enumerate(plan.outputs) if out.ident)
+    return plan.count_from if every and plan.count_from is not None else plan.from_
 
 
 def _looked_up(plan: ReadPlan) -> tuple[int, ...]:
