@@ -272,9 +272,9 @@ def _build(req: ApiRequest, ctx: PlanContext, dialect: Dialect | None = None) ->
         built = dataclasses.replace(
             built,
             json=json_statements(plan, built.layout, main_select(plan, built.layout)),
-            expands=json_expands(plan, built.expands, ctx.traits.array_binds),
+            expands=json_expands(plan, built.expands, traits.array_binds),
         )
-    if dialect is not None and ctx.traits.direct_reads:
+    if dialect is not None and traits.direct_reads:
         built = with_direct_forms(built, dialect)
     return plan, built, tuple(ctx.bindings)
 

@@ -20,7 +20,19 @@ from sqlalchemy.sql.expression import FromClause
 from filter_grammar.sqlmath import gw_asc, gw_desc
 from gateway.pipeline.types import ReadPlan
 
-KEEP_APART: ColumnElement[int] = sa.literal_column("0")  # OFFSET 0, a fixed text: planned apart
+_KEEP_APART: ColumnElement[int] = sa.literal_column("0")  # OFFSET 0, a fixed text: planned apart
+
+
+def lookup(
+    plan: ReadPlan, index: int, cell: ColumnElement[Any], columns: list[ColumnElement[Any]], name: str
+) -> FromClause:
+    """`LATERAL (SELECT columns FROM <the table output index refers to> WHERE <its identifier join's ON,
+    the FK read as cell> OFFSET 0)`: no referenced row (missing, or outside the join's scope) gives no
+    row, so a LEFT JOIN on true gives nulls, as the identifier join does."""
+    out = plan.outputs[index]
+    referenced = out.ident[0].table
+    on = swapped(dict(plan.ident_joins)[referenced], plan.alias.c[out.info.name], cell)
+    return sa.select(*columns).select_from(referenced).where(on).offset(_KEEP_APART).lateral(name)
 
 
 def lateral_lookups(
@@ -29,19 +41,15 @@ def lateral_lookups(
     """`base` LEFT JOIN LATERAL one lookup per identifier join of `plan`, and the lookups' columns by the
     identity of the identifier column they stand for. `cells`: the FK values by output index, as `base`
     gives them. Same rows as the joins: the referenced key is unique."""
-    ons = dict(plan.ident_joins)
+    joined = {alias for alias, _ in plan.ident_joins}
     from_: FromClause = base
     moved: dict[int, ColumnElement[Any]] = {}
     for i, out in enumerate(plan.outputs):
-        if not out.ident or out.ident[0].table not in ons:
+        if not out.ident or out.ident[0].table not in joined:
             continue
-        referenced = out.ident[0].table
-        on = swapped(ons[referenced], plan.alias.c[out.info.name], cells[i])
-        labelled = [c.label(f"v{k}") for k, c in enumerate(out.ident)]
-        found = sa.select(*labelled).select_from(referenced).where(on).offset(KEEP_APART)
-        lookup = found.lateral(f"gw_l{i}")
-        from_ = from_.outerjoin(lookup, sa.true())
-        moved.update({id(c): lookup.c[f"v{k}"] for k, c in enumerate(out.ident)})
+        found = lookup(plan, i, cells[i], [c.label(f"v{k}") for k, c in enumerate(out.ident)], f"gw_l{i}")
+        from_ = from_.outerjoin(found, sa.true())
+        moved.update({id(c): found.c[f"v{k}"] for k, c in enumerate(out.ident)})
     return from_, moved
 
 
