@@ -102,8 +102,9 @@ def test_lookups_are_planned_apart(client, login_as, statements) -> None:  # typ
     assert "LEFT OUTER JOIN" not in page.split("AS gw_page")[0]  # the lookups replace the identifier joins
     # each lookup writes its object from the row it found: the page row's FK only in its WHERE, so that
     # PostgreSQL memoizes it by that one key
-    for written in re.findall(r"LATERAL \(SELECT (.*?) AS j \nFROM", page, flags=re.S):
-        assert "gw_page." not in written
+    written = re.findall(r"LATERAL \(SELECT (.*?) AS j \nFROM", page, flags=re.S)
+    assert len(written) == lookups
+    assert not [text for text in written if "gw_page." in text]
 
 
 def test_empty_page_is_an_empty_array(client, login_as) -> None:  # type: ignore[no-untyped-def]
