@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 
 DEFAULT_URLS = {
@@ -16,6 +17,10 @@ DEFAULT_URLS = {
     "mariadb": "mysql+pymysql://root@127.0.0.1:3306/test",
 }
 ENV_URLS = {"postgresql": "GATEWAY_TEST_POSTGRES_URL", "mariadb": "GATEWAY_TEST_MARIADB_URL"}
+# conftest.py's `backend` fixture on PostgreSQL only, for tests of PostgreSQL-only paths
+postgresql_only = pytest.mark.parametrize(
+    "backend", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
+)
 
 
 def server_url(backend: str) -> str:

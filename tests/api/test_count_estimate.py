@@ -4,11 +4,9 @@ page that reveals its total, and the other databases keep the exact count."""
 from __future__ import annotations
 
 import pytest
+from dbtools import postgresql_only
 
 PAGE = "/api/v1/models/c_order?$top=5&$count=estimate"
-postgresql_only = pytest.mark.parametrize(
-    "backend", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
-)
 
 
 def _client(databases, **overrides: object):  # type: ignore[no-untyped-def]

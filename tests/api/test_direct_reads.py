@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from dbtools import postgresql_only
 
 from gateway.db import EngineSource, make_engine
 from gateway.dialects import traits_for
@@ -18,9 +19,7 @@ from gateway.pipeline.execute import guarded, run_read
 
 pytestmark = [
     pytest.mark.commits,
-    pytest.mark.parametrize(
-        "backend", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
-    ),
+    postgresql_only,
 ]
 REQUESTS = [
     "/api/v1/models/c_order/1042",

@@ -12,10 +12,9 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+from dbtools import postgresql_only
 
-pytestmark = pytest.mark.parametrize(
-    "backend", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
-)
+pytestmark = postgresql_only
 
 AWKWARD = [
     """UPDATE "C_BPartner" SET "Name" = 'Quote " back \\ slash ' || chr(1) || chr(9) || chr(10) || 'é😀',

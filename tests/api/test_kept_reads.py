@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
+from dbtools import postgresql_only
 
 from gateway.db import EngineSource, make_engine
 from gateway.errors import InternalError
@@ -19,9 +20,6 @@ from gateway.pipeline.execute import run_read
 
 pytestmark = pytest.mark.commits
 T = TypeVar("T")
-postgresql_only = pytest.mark.parametrize(
-    "backend", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
-)
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from dbtools import postgresql_only
 
 from gateway import dialects
 
-pytestmark = pytest.mark.parametrize(
-    "backend", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
-)
+pytestmark = postgresql_only
 
 URLS = [
     "/api/v1/models/c_order?$top=7&$skip=3&$orderby=Created desc",

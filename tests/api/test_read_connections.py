@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from dbtools import postgresql_only
 
 from gateway.db import EngineSource, make_engine
 from gateway.dialects import traits_for
@@ -23,9 +24,6 @@ server_backends = pytest.mark.parametrize(
         pytest.param("mariadb", marks=pytest.mark.mariadb),
     ],
     indirect=True,
-)
-postgresql_only = pytest.mark.parametrize(
-    "backend", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
 )
 
 
