@@ -109,6 +109,7 @@ def build_state(
         plugins=plugins,
         statements=StatementCache(settings.statement_cache_size),
         options=StatementCache(settings.statement_cache_size),
+        prepared=StatementCache(settings.statement_cache_size),
         clock=clock,
     )
 

@@ -88,7 +88,7 @@ def model_name_of(gateway: Any, table_id: int) -> str | None:
 def reset_caches(gateway: Any, table: str | None = None, record: str | None = None) -> int:
     """The effect of DELETE /api/v1/caches (all tables, or one table; a record resets its table's entries)."""
     st = gateway.state
-    count = int(st.statements.clear())
+    count = int(st.clear_statements())
     if table is None:
         count += len(st.catalog.current().entity_sets)
         st.catalog.reload()

@@ -34,6 +34,11 @@ class GatewayState:
     statements: StatementCache
     clock: Clock
     options: StatementCache | None = None  # parsed option texts ($filter, $orderby, ...), shared by tables
+    prepared: StatementCache | None = None  # prepared record reads (pipeline/prepared.py)
     secret: bytes = b""  # the signing secret: secret_key, else the generated gw_secret (set by init_auth)
     skip_tokens: SkipTokens | None = None  # keyset paging's token signer, keyed by the secret (init_auth)
     extras: dict[str, Any] = field(default_factory=dict)  # per-app caches of the edge (auth caches, health)
+
+    def clear_statements(self) -> int:
+        """Forget the cached statements and the prepared reads built on them; the number of entries."""
+        return self.statements.clear() + (self.prepared.clear() if self.prepared is not None else 0)

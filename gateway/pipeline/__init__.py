@@ -36,6 +36,7 @@ from gateway.pipeline.plan.access import scope_params
 from gateway.pipeline.plan.context import PlanContext
 from gateway.pipeline.plan.keyset import after_params
 from gateway.pipeline.plan.read import clamp_page, key_target, plan_read
+from gateway.pipeline.prepared import PreparedRead, find_prepared, prepared_key
 from gateway.pipeline.query.json_sql import json_expands, json_statements
 from gateway.pipeline.query.select import Built, build_statements, main_select, with_direct_forms
 from gateway.pipeline.query.shape import StatementCache, locate, read_shape
@@ -81,23 +82,26 @@ def read(
     json_records: bool = False,
     parsed: StatementCache | None = None,
     skip_tokens: SkipTokens | None = None,
+    prepared: StatementCache | None = None,
 ) -> HttpResult:
     """`json_records`: the body goes out as JSON as it is, written with NATIVE_TIMES_JSON, so records may
     come as one JSON text built by the database (json_sql.py) and hold the driver's dates and datetimes
-    (RenderOptions.native_times). `skip_tokens`: keyset paging (`$skiptoken`) is offered with them."""
+    (RenderOptions.native_times). `skip_tokens`: keyset paging (`$skiptoken`) is offered with them.
+    `prepared`: record reads keep their prepared form there (prepared.py); needs `cache`."""
     action = _action_of(target)
+    if action is not Action.LIST and prepared is not None and cache is not None and target.key is not None:
+        key = prepared_key(raw, target.table, target.key, target.column, actor, catalog, settings)
+
+        def prepare() -> PreparedRead | None:
+            ctx = PlanContext(catalog, actor, settings, traits_for(source.dialect), now)
+            return _prepare(raw, target, ctx, source.dialect, cache, parsed, json_records)
+
+        ready = find_prepared(prepared, key, prepare)
+        if ready is not None:
+            return _read_prepared(ready, raw, target.key, actor, source, settings)
     fmt, raw = negotiate(raw, action)
     ctx = PlanContext(catalog, actor, settings, traits_for(source.dialect), now)
-    req = parse_request(
-        raw,
-        action,
-        target.table,
-        key=target.key,
-        column=target.column,
-        limits=ctx.limits,
-        separator=settings.rest_expand_separator,
-        cache=parsed,
-    )
+    req = _parsed_request(raw, target, ctx, parsed)
     if req.options.valrule is not None and find_valrule is not None:
         ctx.valrule = find_valrule(req.options.valrule)
     ctx.position = _keyset_position(req, skip_tokens)
@@ -110,19 +114,87 @@ def read(
     if action is Action.LIST and plan.page.size == 0:
         return _stream(plan, built, params, source, ctx, sql, fmt, as_json=as_json)
     result = _fetch(plan, built, params, source, settings, as_json=as_json)
-    options = RenderOptions(
-        settings.db_timezone, settings.rest_omit_nulls, native_times=json_records and fmt is None
-    )
+    options = _render_options(settings, native_times=json_records and fmt is None)
     if action is Action.LIST:
         if fmt is not None:
             return render_formatted(fmt, plan, result, options)
         return _render_list(req, raw, plan, built, result, options, sql, skip_tokens)
+    spec = _encoder_spec(built, plan, options)
+    return _record_result(plan, result, options, spec, sql, target.key, req.if_none_match)
+
+
+def _parsed_request(
+    raw: RawRequest, target: ReadTarget, ctx: PlanContext, parsed: StatementCache | None
+) -> ApiRequest:
+    return parse_request(
+        raw,
+        _action_of(target),
+        target.table,
+        key=target.key,
+        column=target.column,
+        limits=ctx.limits,
+        separator=ctx.settings.rest_expand_separator,
+        cache=parsed,
+    )
+
+
+def _render_options(settings: Settings, *, native_times: bool) -> RenderOptions:
+    return RenderOptions(settings.db_timezone, settings.rest_omit_nulls, native_times=native_times)
+
+
+def _record_result(
+    plan: ReadPlan,
+    result: ReadResult,
+    options: RenderOptions,
+    spec: EncoderSpec,
+    sql: str | None,
+    key: str | None,
+    if_none_match: str | None,
+) -> HttpResult:
+    """A single-record read's answer: the record with its ETag, 304 when the client holds that ETag."""
     if not result.level.rows:
-        raise RecordNotFound(f"No record found matching id: {target.key}")
-    record, etag = render_record(plan, result, options, sql=sql, spec=_encoder_spec(built, plan, options))
-    if req.if_none_match and etag in _etags(req.if_none_match):
+        raise RecordNotFound(f"No record found matching id: {key}")
+    record, etag = render_record(plan, result, options, sql=sql, spec=spec)
+    if if_none_match and etag in _etags(if_none_match):
         return HttpResult(304, None, {"ETag": etag})
     return HttpResult(200, record, {"ETag": etag, "Cache-Control": "private, no-cache"})
+
+
+def _prepare(
+    raw: RawRequest,
+    target: ReadTarget,
+    ctx: PlanContext,
+    dialect: Dialect,
+    cache: StatementCache,
+    parsed: StatementCache | None,
+    json_records: bool,
+) -> PreparedRead | None:
+    """Parse and plan a record read once for its prepared form (prepared.py); None when its values are
+    not all fixed by its shape. Bad requests raise here exactly as on the unprepared path."""
+    req = _parsed_request(raw, target, ctx, parsed)
+    if req.options.showsql is not None:
+        return None
+    plan, built, bindings = _planned(req, ctx, cache, dialect)
+    if bindings:
+        return None
+    settings = ctx.settings
+    options = _render_options(settings, native_times=json_records)
+    fixed = {**plan.params, "gw_offset": plan.page.skip}
+    as_json = json_records and _json_renders_alike(settings)
+    spec = _encoder_spec(built, plan, options)
+    return PreparedRead(plan, built, fixed, options, spec, as_json, (ctx.catalog, settings, ctx.actor.policy))
+
+
+def _read_prepared(
+    ready: PreparedRead, raw: RawRequest, key: str, actor: Actor, source: ConnectionSource, settings: Settings
+) -> HttpResult:
+    params = dict(ready.params)
+    params.update(scope_params(actor))
+    params["gw_key"] = key_target(ready.plan.entity, key)[1]
+    result = _fetch(ready.plan, ready.built, params, source, settings, as_json=ready.as_json)
+    return _record_result(
+        ready.plan, result, ready.options, ready.spec, None, key, raw.header("If-None-Match")
+    )
 
 
 def _render_list(

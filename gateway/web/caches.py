@@ -21,11 +21,10 @@ def _entry(
             "distributed": False, "hits": hits, "misses": misses}  # fmt: skip
 
 
-def _options_entry(st: GatewayState) -> list[dict[str, Any]]:
-    cache = st.options
-    if cache is None:
-        return []
-    return [_entry("options", None, len(cache), cache.max_size, cache.hits, cache.misses)]
+def _request_entries(st: GatewayState) -> list[dict[str, Any]]:
+    """The caches by request: parsed options and prepared record reads."""
+    named = (("options", st.options), ("prepared", st.prepared))
+    return [_entry(name, None, len(c), c.max_size, c.hits, c.misses) for name, c in named if c is not None]
 
 
 def _caches(st: GatewayState, table: str | None) -> list[dict[str, Any]]:
@@ -35,7 +34,7 @@ def _caches(st: GatewayState, table: str | None) -> list[dict[str, Any]]:
     return [
         _entry("schema", table, schema_size),
         _entry("statements", table, len(cache), cache.max_size, cache.hits, cache.misses),
-        *_options_entry(st),
+        *_request_entries(st),
         _entry("identifiers", table, 0),
         _entry("sysconfig", None, st.runtime.size() if hasattr(st.runtime, "size") else 0),
         _entry("roles", None, len(st.extras.get("auth.policies", {}))),
@@ -57,7 +56,7 @@ def reset_caches() -> Response:
     current_actor().require("caches.reset")
     st = state()
     table = _table_arg(st)
-    count = st.statements.clear()
+    count = st.clear_statements()
     if table is None:
         count += len(st.catalog.current().entity_sets)
         st.catalog.reload()

@@ -40,6 +40,7 @@ def read_records(st: GatewayState, raw: RawRequest, target: ReadTarget, actor: A
         cache=st.statements,
         json_records=True,
         parsed=st.options,
+        prepared=st.prepared,
         skip_tokens=st.skip_tokens,
     )
 

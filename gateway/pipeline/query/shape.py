@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
+def uuid_like(text: str) -> bool:
+    """Whether a key segment is read as a UUID (it selects the UUID column where the table has one)."""
+    return bool(_UUID.match(text))
+
+
 class StatementCache:
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
@@ -62,7 +67,7 @@ def read_shape(req: ApiRequest, ctx: PlanContext) -> Hashable:
         ctx.traits.name,
         req.action,
         req.table.lower(),
-        None if req.key is None else bool(_UUID.match(req.key)),
+        None if req.key is None else uuid_like(req.key),
         (req.column or "").lower(),
         ctx.actor.policy.fingerprint,
         ctx.actor.is_system,
