@@ -77,8 +77,12 @@ class EncoderSpec:
         etag_at = layout.etag_at  # single-record layouts only
         columns = plan.entity.columns if etag_at else ()
         self.etag_values = _values_builder(
-            [(converter_for(info, options.db_timezone), i) for info, i in zip(columns, etag_at, strict=True)]
+            [
+                (converter_for(info, options.db_timezone), i, _native(info, options))
+                for info, i in zip(columns, etag_at, strict=True)
+            ]
         )
+        self.etag_option = NATIVE_TIMES_JSON if options.native_times else None
         self.subs: dict[str, EncoderSpec] = {}
 
 
@@ -134,7 +138,8 @@ class RowEncoder:
 
     def etag(self, row: tuple[Any, ...]) -> str:
         """Strong ETag: base64url of 16 bytes of SHA-256 over the row's canonical values (all columns)."""
-        digest = hashlib.sha256(orjson.dumps(self.spec.etag_values(row), default=str)).digest()[:16]
+        values = orjson.dumps(self.spec.etag_values(row), default=str, option=self.spec.etag_option)
+        digest = hashlib.sha256(values).digest()[:16]
         return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
 
 
@@ -161,14 +166,16 @@ def _record_builder(fields: tuple[_Field, ...]) -> Callable[[tuple[Any, ...]], R
         elif f.master is None:
             value = _converted(f.convert, f.index, j, bound, f.native)
         items.append(f"{f.prop!r}: {value}")
-    bound.update(_date=date, _datetime=datetime)
     return _compiled("def build(row):\n    return {" + ", ".join(items) + "}\n", bound)  # type: ignore[no-any-return]
 
 
-def _values_builder(pairs: list[tuple[Converter, int]]) -> Callable[[tuple[Any, ...]], list[Any]]:
-    """A generated function listing the converted values at the given row indexes (the ETag's input)."""
+def _values_builder(
+    fields: list[tuple[Converter, int, str | None]],
+) -> Callable[[tuple[Any, ...]], list[Any]]:
+    """A generated function listing the converted values at the given row indexes (the ETag's input);
+    where `native` allows, the driver's time objects, which orjson writes as their converters would."""
     bound: dict[str, Any] = {}
-    items = [_converted(convert, i, j, bound) for j, (convert, i) in enumerate(pairs)]
+    items = [_converted(convert, i, j, bound, native) for j, (convert, i, native) in enumerate(fields)]
     return _compiled("def build(row):\n    return [" + ", ".join(items) + "]\n", bound)  # type: ignore[no-any-return]
 
 
@@ -202,6 +209,7 @@ def _native(info: ColumnInfo, options: RenderOptions) -> str | None:
 
 
 def _compiled(source: str, bound: dict[str, Any]) -> Any:
+    bound.update(_date=date, _datetime=datetime)  # the classes the native sources test for
     exec(compile(source, "<record builder>", "exec"), bound)  # noqa: S102 - see _record_builder
     return bound["build"]
 

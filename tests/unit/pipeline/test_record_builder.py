@@ -1,6 +1,6 @@
 """The generated record builder of the encoder: the same records as the field-by-field rules, property
 names that are awkward in Python source stay plain dict keys, and native dates and times are written as
-their converters write them."""
+their converters write them (in records and in the ETag's input, so an ETag does not depend on the path)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ import orjson
 import sqlalchemy as sa
 
 from gateway.catalog.model import ColumnInfo, ColumnKind
-from gateway.pipeline.render.encoder import NATIVE_TIMES_JSON, RenderOptions, _Field, _native, _record_builder
+from gateway.pipeline.render.encoder import (
+    NATIVE_TIMES_JSON,
+    RenderOptions,
+    _Field,
+    _native,
+    _record_builder,
+    _values_builder,
+)
 from gateway.pipeline.render.values import converter_for, decimal_converter, identity, string, yesno
 
 AWKWARD = "a'b\"c\\d\n}{é"
@@ -73,13 +80,28 @@ def test_values_follow_the_converters_and_fk_rules() -> None:
     assert orjson.dumps(build(cases[0][0])["GrandTotal"]) == b"2.50"  # type: ignore[operator]
 
 
+def _time_columns() -> list[ColumnInfo]:
+    kinds = (ColumnKind.DATE, ColumnKind.DATETIME, ColumnKind.DATETIME_TZ)
+    return [
+        ColumnInfo(f"c{i}", kind, sa.Column(f"c{i}", sa.String), True, False, f"c{i}")
+        for i, kind in enumerate(kinds)
+    ]
+
+
 def _time_builder(native: bool, zone: str = "UTC") -> object:
     options = RenderOptions(zone, native_times=native)
-    fields = []
-    for i, kind in enumerate((ColumnKind.DATE, ColumnKind.DATETIME, ColumnKind.DATETIME_TZ)):
-        info = ColumnInfo(f"c{i}", kind, sa.Column(f"c{i}", sa.String), True, False, f"c{i}")
-        fields.append(_Field(f"c{i}", i, converter_for(info, zone), _native(info, options), None, None))
+    fields = [
+        _Field(f"c{i}", i, converter_for(info, zone), _native(info, options), None, None)
+        for i, info in enumerate(_time_columns())
+    ]
     return _record_builder(tuple(fields))
+
+
+def _etag_input(native: bool, zone: str) -> object:
+    options = RenderOptions(zone, native_times=native)
+    return _values_builder(
+        [(converter_for(c, zone), i, _native(c, options)) for i, c in enumerate(_time_columns())]
+    )
 
 
 def test_native_times_are_written_as_their_converters_write_them() -> None:
@@ -94,11 +116,15 @@ def test_native_times_are_written_as_their_converters_write_them() -> None:
     ]
     for zone in ("UTC", "Europe/Berlin"):
         converted, native = _time_builder(False, zone), _time_builder(True, zone)
+        etag_converted, etag_native = _etag_input(False, zone), _etag_input(True, zone)
         for row in rows:
             expected = orjson.dumps(converted(row))  # type: ignore[operator]
             assert orjson.dumps(native(row), option=NATIVE_TIMES_JSON) == expected, (zone, row)
+            expected = orjson.dumps(etag_converted(row))  # type: ignore[operator]
+            assert orjson.dumps(etag_native(row), option=NATIVE_TIMES_JSON) == expected, (zone, row)
     assert orjson.dumps(_time_builder(False)(rows[1])) == (  # type: ignore[operator]
         b'{"c0":"0001-01-01","c1":"0001-01-01T00:00:00Z","c2":"2024-05-01T08:00:00.120000Z"}'
     )
     assert isinstance(_time_builder(True)(rows[0])["c1"], datetime)  # type: ignore[operator]
+    assert isinstance(_etag_input(True, "UTC")(rows[0])[1], datetime)  # type: ignore[operator]
     assert isinstance(_time_builder(True, "Europe/Berlin")(rows[0])["c1"], str)  # type: ignore[operator]
