@@ -7,6 +7,7 @@ one error handler; nothing here renders an error body.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -54,11 +55,31 @@ def current_actor() -> Actor:
 def authenticate(
     state: GatewayState, token: str, decode: Callable[[str], dict[str, Any]] = tokens.decode
 ) -> Actor:
-    """The Actor of a bearer token (an API token or a session JWT); `decode` verifies a JWT not yet cached."""
+    """The Actor of a bearer token (an API token or a session JWT); `decode` verifies a JWT not yet cached.
+    The session check and the role's policy run on every request; the Actor is built once per verified
+    token and kept with its claims (again only when the role's policy was reloaded)."""
     if token.startswith("gwt_"):
         return apitokens.authenticate(state, token)
-    cache: VerifiedTokens = state.extras.setdefault("auth.verified", VerifiedTokens())
+    cache: VerifiedTokens | None = state.extras.get("auth.verified")
+    if cache is None:
+        cache = state.extras.setdefault("auth.verified", VerifiedTokens())
     claims = cache.claims(token, decode)
+    actor: Actor | None = cache.derived(token)
+    if actor is None:
+        actor = _session_actor(state, claims)
+    else:
+        assert actor.session_id is not None  # kept actors are session actors
+        service.check_session(state, actor.session_id, actor.user_id)
+        policy = service.policy(state, actor.role_id)
+        if actor.policy is policy:
+            return actor
+        actor = dataclasses.replace(actor, policy=policy)
+    cache.keep(token, actor)
+    return actor
+
+
+def _session_actor(state: GatewayState, claims: dict[str, Any]) -> Actor:
+    """The Actor of a session token's claims, after checking that its session is alive."""
     if claims.get("type") != "access":
         raise AuthenticationError("Invalid token type")
     if claims.get("scope") != "session":

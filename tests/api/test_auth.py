@@ -259,6 +259,24 @@ def test_auth_logout_revokes_refresh_chain(client: Any) -> None:
     assert client.post(f"{AUTH}/refresh", json=body).status_code == 401
 
 
+def test_auth_actor_is_kept_per_token_with_the_role_policy_of_the_moment(client: Any) -> None:
+    """The Actor is built once per verified token; the session is checked and the role's policy looked up on
+    every request, so a reloaded policy reaches the kept Actor and a closed session ends it."""
+    from gateway.auth import authenticate
+    from gateway.auth.service import POLICY_TTL
+
+    state, token = _state(client), _session(client)["token"]
+    with client.application.app_context():
+        first = authenticate(state, token)
+        assert authenticate(state, token) is first
+        state.clock.advance(POLICY_TTL + 1)
+        reloaded = authenticate(state, token)
+        assert reloaded.policy is not first.policy and reloaded.policy == first.policy
+        assert reloaded == first and authenticate(state, token) is reloaded
+    assert client.post(f"{AUTH}/logout", json={"token": token}).status_code == 200
+    _problem(client.get(MODELS, headers=bearer(token)), 401, "TOKEN-REVOKED")
+
+
 def test_auth_jwk_hmac_is_empty(client: Any) -> None:
     reply = client.get(f"{AUTH}/jwk")
     assert reply.status_code == 200 and reply.get_json() == {}

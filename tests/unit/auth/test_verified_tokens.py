@@ -1,4 +1,5 @@
-"""The verified-token cache: one decode per token while unexpired; expiry goes back to the decoder."""
+"""The verified-token cache: one decode per token while unexpired; expiry goes back to the decoder; what a
+caller derived from a token's claims lives and goes with them."""
 
 from __future__ import annotations
 
@@ -42,3 +43,20 @@ def test_the_cache_is_bounded() -> None:
     for name in "abcde":
         cache.claims(name, lambda t: {"exp": time.time() + 60})
     assert len(cache) == 3
+
+
+def test_what_is_derived_from_a_token_goes_with_its_claims() -> None:
+    cache = VerifiedTokens(max_entries=2)
+    cache.keep("a", "not cached yet")  # nothing to keep it with
+    assert cache.derived("a") is None
+    cache.claims("a", lambda t: {"exp": time.time() + 60})
+    cache.keep("a", "actor of a")
+    assert cache.derived("a") == "actor of a" and cache.derived("b") is None
+    for name in "bc":
+        cache.claims(name, lambda t: {"exp": time.time() + 60})
+    assert cache.derived("a") is None  # evicted with its claims
+    cache.claims("d", lambda t: {"exp": time.time() - 3600})  # as decoded (the decoder judges expiry)
+    cache.keep("d", "actor of d")
+    assert cache.derived("d") == "actor of d"
+    cache.claims("d", lambda t: {"exp": time.time() + 60})  # the cached claims expired: decoded again
+    assert cache.derived("d") is None
