@@ -52,23 +52,14 @@ class EngineSource:
         self.kept.give_up()
         return self.engine.connect()
 
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self) -> AbstractContextManager[Connection]:
         """Autocommit where the traits allow it: one round trip per statement instead of BEGIN, the
         statement and ROLLBACK. PostgreSQL's READ COMMITTED gives each statement its own snapshot
         anyway, so a page, its expands and its count see the same as inside a transaction. The
         connection stays with the thread for its next read (KeptReads)."""
         if not traits_for(self.engine.dialect).autocommit_reads:
-            with self.engine.connect() as conn:
-                yield conn
-            return
-        conn = self.kept.take(self.engine, self.idle_seconds) or _autocommit_connection(self.engine)
-        try:
-            yield conn
-        except BaseException:
-            _return(conn)
-            raise
-        self.kept.keep(conn, self.engine)
+            return self.engine.connect()
+        return _KeptRead(self.engine, self.kept, self.idle_seconds)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -134,6 +125,31 @@ class KeptReads:
         if held is not None:
             self._local.held = None
             _return(held.release())
+
+
+class _KeptRead:
+    """The block of one autocommit read: this thread's kept connection (or a new one), kept again after
+    the block, returned to the pool when the block fails. A class rather than a generator: it is entered
+    on every read."""
+
+    __slots__ = ("_conn", "_engine", "_idle_seconds", "_kept")
+
+    def __init__(self, engine: Engine, kept: KeptReads, idle_seconds: float) -> None:
+        self._engine, self._kept, self._idle_seconds = engine, kept, idle_seconds
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        conn = self._kept.take(self._engine, self._idle_seconds) or _autocommit_connection(self._engine)
+        self._conn = conn
+        return conn
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        conn, self._conn = self._conn, None
+        assert conn is not None
+        if exc_type is not None:
+            _return(conn)
+        else:
+            self._kept.keep(conn, self._engine)
 
 
 def _room_to_keep(pool: Any) -> bool:

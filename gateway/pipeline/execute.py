@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -53,23 +53,51 @@ class ReadResult:
         return self.fetched if self.records_json is not None else len(self.level.rows)
 
 
-@contextmanager
 def guarded(
     conn: Connection, traits: DialectTraits, timeout_ms: int, *, pass_invalidated: bool = False
-) -> Iterator[Connection]:
+) -> AbstractContextManager[Connection]:
     """Apply the statement timeout for this transaction and translate driver errors (except a dead
     connection's when `pass_invalidated`: the caller retries those)."""
-    try:
-        _apply_timeout(conn, traits, timeout_ms)
-        restore = _sqlite_deadline(conn, traits, timeout_ms)
+    return _Guard(conn, traits, timeout_ms, pass_invalidated)
+
+
+class _Guard:
+    """guarded's block; a class rather than a generator, as it is entered on every read."""
+
+    __slots__ = ("_conn", "_pass_invalidated", "_restore", "_timeout_ms", "_traits")
+
+    def __init__(
+        self, conn: Connection, traits: DialectTraits, timeout_ms: int, pass_invalidated: bool
+    ) -> None:
+        self._conn, self._traits, self._timeout_ms = conn, traits, timeout_ms
+        self._pass_invalidated = pass_invalidated
+        self._restore: Callable[[], None] | None = None
+
+    def __enter__(self) -> Connection:
         try:
-            yield conn
-        finally:
-            restore()
-    except sa.exc.DBAPIError as exc:
-        if pass_invalidated and exc.connection_invalidated:
-            raise
-        raise translate(exc, traits) from None
+            _apply_timeout(self._conn, self._traits, self._timeout_ms)
+            self._restore = _sqlite_deadline(self._conn, self._traits, self._timeout_ms)
+        except sa.exc.DBAPIError as exc:
+            if self._passed(exc):
+                raise
+            raise translate(exc, self._traits) from None
+        return self._conn
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, *_: object) -> None:
+        restore, self._restore = self._restore, None
+        try:
+            if restore is not None:
+                restore()
+        except sa.exc.DBAPIError as failed:
+            if self._passed(failed):
+                raise
+            raise translate(failed, self._traits) from None
+        if isinstance(exc, sa.exc.DBAPIError) and not self._passed(exc):
+            raise translate(exc, self._traits) from None
+
+    def _passed(self, exc: sa.exc.DBAPIError) -> bool:
+        """A dead connection's error, which the caller retries: raised as it is."""
+        return self._pass_invalidated and exc.connection_invalidated
 
 
 def run_read(source: ConnectionSource, timeout_ms: int, work: Callable[[Connection], T]) -> T:
