@@ -21,8 +21,9 @@ from typing import Any
 
 from gateway.actor import Actor
 from gateway.catalog import Catalog
+from gateway.pipeline.plan.values import is_uuid
 from gateway.pipeline.query.select import Built
-from gateway.pipeline.query.shape import StatementCache, uuid_like
+from gateway.pipeline.query.shape import StatementCache
 from gateway.pipeline.render.encoder import EncoderSpec, RenderOptions
 from gateway.pipeline.types import RawRequest, ReadPlan
 from gateway.settings import Settings
@@ -51,7 +52,7 @@ def prepared_key(
     """The cache key of a record read: its shape as the request states it, and the objects it was planned
     with by identity (each entry keeps them alive, see the module doc)."""
     ids = (id(catalog), id(settings), id(actor.policy))
-    return ("record", table, column, uuid_like(key), raw.args, actor.is_system, ids)
+    return ("record", table, column, is_uuid(key), raw.args, actor.is_system, ids)
 
 
 def find_prepared(

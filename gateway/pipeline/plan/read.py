@@ -22,6 +22,7 @@ from gateway.errors import InvalidId, InvalidOption, PagingError, ValruleNotFoun
 from gateway.pipeline.plan.access import Purpose, TableRef, require_column, table_ref, visible_columns
 from gateway.pipeline.plan.context import PlanContext, ScopedResolver
 from gateway.pipeline.plan.keyset import after_clause, after_params, sort_terms
+from gateway.pipeline.plan.values import is_uuid
 from gateway.pipeline.types import (
     Action,
     ApiRequest,
@@ -34,7 +35,6 @@ from gateway.pipeline.types import (
     SortTerm,
 )
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _INT = re.compile(r"^-?[0-9]{1,19}$")
 _PSEUDO = frozenset({"id", "uid", "model-name"})
 
@@ -162,7 +162,7 @@ def _role_of(entity: EntitySet, info: ColumnInfo) -> str:
 
 def key_target(entity: EntitySet, raw: str) -> tuple[str, Any]:
     """`/{id}`: the UUID column for a UUID segment (when the table has one), else the key (api.md §2.3)."""
-    if entity.uid and _UUID.match(raw):
+    if entity.uid and is_uuid(raw):
         return entity.uid, str(uuid.UUID(raw))
     if entity.key is None:
         raise InvalidId(f"'{raw}' is not a UUID and {entity.model_name} has no single-column key")

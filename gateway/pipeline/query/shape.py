@@ -6,24 +6,17 @@ never a literal value: literals, tenant and org values, the key and the page are
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from filter_grammar import shape_of
+from gateway.pipeline.plan.values import is_uuid
 
 if TYPE_CHECKING:
     from gateway.pipeline.plan.context import PlanContext
     from gateway.pipeline.types import ApiRequest
-
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-def uuid_like(text: str) -> bool:
-    """Whether a key segment is read as a UUID (it selects the UUID column where the table has one)."""
-    return bool(_UUID.match(text))
 
 
 class StatementCache:
@@ -67,7 +60,7 @@ def read_shape(req: ApiRequest, ctx: PlanContext) -> Hashable:
         ctx.traits.name,
         req.action,
         req.table.lower(),
-        None if req.key is None else uuid_like(req.key),
+        None if req.key is None else is_uuid(req.key),
         (req.column or "").lower(),
         ctx.actor.policy.fingerprint,
         ctx.actor.is_system,
