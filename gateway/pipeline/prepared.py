@@ -3,8 +3,8 @@
 `GET /models/<table>/<key>[/<column>]` with the same query arguments, for the same role policy, catalog
 and settings, always runs the same cached statements with the same fixed values: only the key and the
 actor's scope values change. The first such read stores what it derived (plan, statements, fixed values,
-encoder spec, render options) in the statement cache under a key naming those objects; the next ones take
-it from there and go straight to the database. Option parsing, the shape key and the bind loop were a
+encoder spec, render options) in the app's `prepared` cache under a key naming those objects; the next ones
+take it from there and go straight to the database. Option parsing, the shape key and the bind loop were a
 fifth of a warm single-record request's CPU besides the database round trip.
 
 Entries hold the catalog, settings and policy they were built for, so the identities in their keys
@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.actor import Actor
+from gateway.actor import Actor, RolePolicy
 from gateway.catalog import Catalog
 from gateway.pipeline.plan.values import is_uuid
 from gateway.pipeline.query.select import Built
@@ -37,7 +37,7 @@ class PreparedRead:
     options: RenderOptions
     spec: EncoderSpec
     as_json: bool
-    owners: tuple[Catalog, Settings, Any]  # what the key names by identity (catalog, settings, policy)
+    owners: tuple[Catalog, Settings, RolePolicy]  # what the key names by identity
 
 
 def prepared_key(
