@@ -88,17 +88,9 @@ def model_name_of(gateway: Any, table_id: int) -> str | None:
 def reset_caches(gateway: Any, table: str | None = None, record: str | None = None) -> int:
     """The effect of DELETE /api/v1/caches (all tables, or one table; a record resets its table's entries)."""
     st = gateway.state
-    count = int(st.clear_statements())
-    if table is None:
-        count += len(st.catalog.current().entity_sets)
-        st.catalog.reload()
-        st.runtime.clear()
-        count += len(st.extras.pop("auth.policies", {}) or {})
-        count += len(st.extras.pop("auth.sessions", {}) or {})
-        return count
-    if st.catalog.current().find(table) is None:
+    if table is not None and st.catalog.current().find(table) is None:
         raise errors.NotFound(f"Table {table} not found")
-    return count + 1
+    return int(st.reset_caches(table))
 
 
 def actor_for(gateway: Any, user_id: int, role_id: int, client_id: int, org_id: int) -> Actor:

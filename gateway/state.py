@@ -42,3 +42,21 @@ class GatewayState:
     def clear_statements(self) -> int:
         """Forget the cached statements and the prepared reads built on them; the number of entries."""
         return self.statements.clear() + (self.prepared.clear() if self.prepared is not None else 0)
+
+    def reset_caches(self, table: str | None = None) -> int:
+        """The one reset (DELETE /api/v1/caches and the plugins' `reset_caches`): statements and prepared
+        reads; for all tables also the catalog (reloaded), runtime settings, parsed options and the auth
+        caches. The number of entries reset; a table counts as one."""
+        count = self.clear_statements()
+        if table is not None:
+            return count + 1
+        count += len(self.catalog.current().entity_sets)
+        self.catalog.reload()
+        self.runtime.clear()
+        count += self.options.clear() if self.options is not None else 0
+        for name in _AUTH_CACHES:
+            count += len(self.extras.pop(name, None) or ())
+        return count
+
+
+_AUTH_CACHES = ("auth.policies", "auth.sessions", "auth.verified")  # extras the auth package fills

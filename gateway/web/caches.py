@@ -55,18 +55,7 @@ def list_caches() -> Response:
 def reset_caches() -> Response:
     current_actor().require("caches.reset")
     st = state()
-    table = _table_arg(st)
-    count = st.clear_statements()
-    if table is None:
-        count += len(st.catalog.current().entity_sets)
-        st.catalog.reload()
-        st.runtime.clear()
-        count += st.options.clear() if st.options is not None else 0
-        count += len(st.extras.pop("auth.policies", {}) or {})
-        count += len(st.extras.pop("auth.sessions", {}) or {})
-        count += len(st.extras.pop("auth.verified", ()) or ())
-    else:
-        count += 1
+    count = st.reset_caches(_table_arg(st))
     return json_response({"entriesReset": count})
 
 

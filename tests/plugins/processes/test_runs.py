@@ -83,6 +83,22 @@ def test_p15_p16_cachereset_rules(client: Any, as_role: Any) -> None:
     assert ok.get_json()["data"]["entriesReset"] >= 1
 
 
+def test_cachereset_is_the_reset_of_the_caches_endpoint(app: Any, client: Any, as_role: Any) -> None:
+    """The process and DELETE /api/v1/caches share one reset: parsed options and kept tokens go too; an
+    unknown table resets nothing."""
+    headers = as_role("Admin")
+    st = app.extensions["gateway"]
+    assert client.get("/api/v1/models/c_order?$orderby=DocumentNo&$top=1", headers=headers).status_code == 200
+    filled = (len(st.options), len(st.statements), len(st.extras["auth.verified"]))
+    assert all(filled)
+    missing = _run(client, headers, "cachereset", {"TableName": "No_Such_Table"})
+    assert missing.get_json()["isError"] is True, missing.get_json()
+    assert (len(st.options), len(st.statements)) == filled[:2]
+    ok = _run(client, headers, "cachereset", {})
+    assert ok.get_json()["data"]["entriesReset"] >= sum(filled), ok.get_json()
+    assert (len(st.options), len(st.statements), "auth.verified" in st.extras) == (0, 0, False)
+
+
 def test_p17_model_export_json(client: Any, as_role: Any) -> None:
     body = {"TableName": "C_Order", "Format": "JSON", "MaxRows": 5}
     result = _run(client, as_role("Admin"), "modelexport", body).get_json()
