@@ -68,11 +68,18 @@ class EnvironHeaders(Mapping[str, str]):
         self._environ = environ
 
     def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Without Mapping.get's KeyError: most looked-up headers are absent (X-Request-Id, If-None-Match)."""
         key = _environ_key(name)
         value = self._environ.get(key) if key is not None else None
         if value is None or (not value and key in _CONTENT):
-            raise KeyError(name)
-        return value  # type: ignore[no-any-return]
+            return default
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(_copied_headers(self._environ))
