@@ -231,7 +231,9 @@ def check_session(state: GatewayState, session_id: int, user_id: int) -> None:
     checked = cache.get(session_id)
     if checked is not None and now - checked < SESSION_CHECK_TTL:
         return
-    with state.databases.meta.connect() as conn:
+    # On the thread's read connection: a transaction's ROLLBACK would make psycopg drop every statement
+    # the server prepared on that connection (DEALLOCATE ALL), and this check comes back every few seconds.
+    with state.databases.meta.read() as conn:
         alive = sessions.session_alive(conn, state.meta, session_id, user_id, state.clock.now())
     if not alive:
         cache.pop(session_id, None)

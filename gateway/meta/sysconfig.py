@@ -59,7 +59,7 @@ class RuntimeConfig:
     def _load(self, client_id: int) -> Settings:
         sc = self._tables.sysconfig
         stmt = sa.select(sc.c.name, sc.c.value, sc.c.client_id).where(sc.c.client_id.in_({0, client_id}))
-        with self._source.connect() as conn:
+        with self._source.read() as conn:  # one statement; read() ends in no ROLLBACK (see check_session)
             rows = conn.execute(stmt.order_by(sc.c.client_id)).all()
         # client 0 first, so the client's own row overwrites it
         stored = {str(name).lower(): str(value) for name, value, _ in rows}

@@ -154,3 +154,34 @@ def test_repeated_reads_run_prepared(engine_of, backend) -> None:  # type: ignor
     with source.read() as conn:  # the pool's only connection: the one that served the reads
         prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
     assert any("C_Order" in text for text in prepared), prepared
+
+
+@postgresql_only
+def test_periodic_checks_keep_the_prepared_statements(engine_of, backend) -> None:  # type: ignore[no-untyped-def]
+    """The session check (every few seconds) and the runtime settings' reload run on the read connection
+    without a transaction: psycopg answers a ROLLBACK with DEALLOCATE ALL, which would make the next
+    reads parse and plan their statements again."""
+    from gateway.app import create_app
+    from gateway.db import Databases
+    from gateway.jobs.clock import FixedClock
+    from gateway.testing import bearer, session_token
+
+    source = EngineSource(engine_of())
+    overrides = {"secret_key": "prepared-" + "0123456789abcdef" * 4, "plugins": []}
+    app = create_app(overrides, databases=Databases(source, source), clock=FixedClock())
+    state = app.extensions["gateway"]
+    headers = bearer(session_token(app, "GardenAdmin", client_id=11, role="GardenWorld Admin"))
+    client = app.test_client()
+
+    def prepared() -> list[str]:
+        with source.read() as conn:  # the pool's only connection: the one that served the reads
+            return list(conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars())
+
+    for _ in range(6):
+        assert client.get("/api/v1/models/c_order/1042", headers=headers).status_code == 200
+    before = [text for text in prepared() if "C_Order" in text]
+    assert before
+    state.extras["auth.sessions"].clear()  # the next request checks its session in the database
+    state.runtime.clear()  # and reloads the runtime settings
+    assert client.get("/api/v1/models/c_order/1042", headers=headers).status_code == 200
+    assert [text for text in prepared() if "C_Order" in text] == before
