@@ -129,7 +129,7 @@ def authenticate(state: GatewayState, token: str, policy: RolePolicy | None = No
     if len(token) != TOKEN_LENGTH:
         raise AuthenticationError("Invalid token")
     now = state.clock.now()
-    with state.databases.meta.connect() as conn:
+    with state.databases.meta.read() as conn:  # no ROLLBACK to drop prepared statements (check_session)
         row = sessions.live_api_token(conn, state.meta, hash_token(token), now)
     if row is None:
         raise TokenRevoked("API token unknown, revoked or expired")

@@ -134,14 +134,10 @@ def test_read_on_a_dead_hot_connection_is_retried(engine_of) -> None:  # type: i
 @postgresql_only
 def test_repeated_reads_run_prepared(engine_of, backend) -> None:  # type: ignore[no-untyped-def]
     """Cached statements keep one SQL text, so psycopg prepares them on the server from the 5th run."""
-    from gateway.app import create_app
-    from gateway.db import Databases
-    from gateway.jobs.clock import FixedClock
     from gateway.testing import bearer, session_token
 
     source = EngineSource(engine_of())
-    overrides = {"secret_key": "prepared-" + "0123456789abcdef" * 4, "plugins": []}
-    app = create_app(overrides, databases=Databases(source, source), clock=FixedClock())
+    app = _app_on(source)
     headers = bearer(session_token(app, "GardenAdmin", client_id=11, role="GardenWorld Admin"))
     client = app.test_client()
     for top in (3, 3, 3, 3, 3, 3, 3):
@@ -151,9 +147,23 @@ def test_repeated_reads_run_prepared(engine_of, backend) -> None:  # type: ignor
             ).status_code
             == 200
         )
-    with source.read() as conn:  # the pool's only connection: the one that served the reads
-        prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
-    assert any("C_Order" in text for text in prepared), prepared
+    assert _prepared_orders(source)  # on the pool's only connection: the one that served the reads
+
+
+def _app_on(source: EngineSource):  # type: ignore[no-untyped-def]
+    from gateway.app import create_app
+    from gateway.db import Databases
+    from gateway.jobs.clock import FixedClock
+
+    overrides = {"secret_key": "prepared-" + "0123456789abcdef" * 4, "plugins": []}
+    return create_app(overrides, databases=Databases(source, source), clock=FixedClock())
+
+
+def _prepared_orders(source: EngineSource) -> list[str]:
+    """The statements about C_Order the server holds prepared on the pool's only connection."""
+    with source.read() as conn:
+        texts = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars()
+        return [text for text in texts if "C_Order" in text]
 
 
 @postgresql_only
@@ -161,27 +171,36 @@ def test_periodic_checks_keep_the_prepared_statements(engine_of, backend) -> Non
     """The session check (every few seconds) and the runtime settings' reload run on the read connection
     without a transaction: psycopg answers a ROLLBACK with DEALLOCATE ALL, which would make the next
     reads parse and plan their statements again."""
-    from gateway.app import create_app
-    from gateway.db import Databases
-    from gateway.jobs.clock import FixedClock
     from gateway.testing import bearer, session_token
 
     source = EngineSource(engine_of())
-    overrides = {"secret_key": "prepared-" + "0123456789abcdef" * 4, "plugins": []}
-    app = create_app(overrides, databases=Databases(source, source), clock=FixedClock())
+    app = _app_on(source)
     state = app.extensions["gateway"]
     headers = bearer(session_token(app, "GardenAdmin", client_id=11, role="GardenWorld Admin"))
     client = app.test_client()
-
-    def prepared() -> list[str]:
-        with source.read() as conn:  # the pool's only connection: the one that served the reads
-            return list(conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars())
-
     for _ in range(6):
         assert client.get("/api/v1/models/c_order/1042", headers=headers).status_code == 200
-    before = [text for text in prepared() if "C_Order" in text]
+    before = _prepared_orders(source)
     assert before
     state.extras["auth.sessions"].clear()  # the next request checks its session in the database
     state.runtime.clear()  # and reloads the runtime settings
     assert client.get("/api/v1/models/c_order/1042", headers=headers).status_code == 200
-    assert [text for text in prepared() if "C_Order" in text] == before
+    assert _prepared_orders(source) == before
+
+
+@postgresql_only
+def test_api_token_requests_run_prepared(engine_of, backend) -> None:  # type: ignore[no-untyped-def]
+    """An API token is looked up on every request, on the read connection: its statements get prepared."""
+    from gateway.testing import bearer, session_token
+
+    source = EngineSource(engine_of())
+    app = _app_on(source)
+    client = app.test_client()
+    admin = bearer(session_token(app, "SuperUser", client_id=0, role="Admin"))
+    body = {"userName": "GardenAdmin", "roleId": "GardenWorld Admin", "name": "reports", "expiresInDays": 1}
+    issued = client.post("/api/v1/apitokens", json=body, headers=admin)
+    assert issued.status_code == 201, issued.get_json()
+    headers = {"Authorization": f"Bearer {issued.get_json()['token']}"}
+    for _ in range(6):
+        assert client.get("/api/v1/models/c_order/1042", headers=headers).status_code == 200
+    assert _prepared_orders(source)
