@@ -23,7 +23,9 @@ from gateway.dialects import DialectTraits, traits_for
 
 class ConnectionSource(Protocol):
     """Where connections come from. `begin` commits on success and rolls back on error; `read` is for
-    buffered reads that write nothing and hold no cursor open after the block."""
+    buffered reads that write nothing and hold no cursor open after the block. A `connect` block left
+    without a commit ends in ROLLBACK, on which psycopg drops the connection's prepared statements: lookups
+    that recur while serving belong in `read`."""
 
     @property
     def dialect(self) -> Dialect: ...

@@ -131,6 +131,22 @@ def test_read_on_a_dead_hot_connection_is_retried(engine_of) -> None:  # type: i
     assert run_read(source, 5000, _session_id) != first
 
 
+def _app_on(source: EngineSource):  # type: ignore[no-untyped-def]
+    from gateway.app import create_app
+    from gateway.db import Databases
+    from gateway.jobs.clock import FixedClock
+
+    overrides = {"secret_key": "prepared-" + "0123456789abcdef" * 4, "plugins": []}
+    return create_app(overrides, databases=Databases(source, source), clock=FixedClock())
+
+
+def _prepared_orders(source: EngineSource) -> list[str]:
+    """The statements about C_Order the server holds prepared on the pool's only connection."""
+    with source.read() as conn:
+        texts = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars()
+        return [text for text in texts if "C_Order" in text]
+
+
 @postgresql_only
 def test_repeated_reads_run_prepared(engine_of, backend) -> None:  # type: ignore[no-untyped-def]
     """Cached statements keep one SQL text, so psycopg prepares them on the server from the 5th run."""
@@ -148,22 +164,6 @@ def test_repeated_reads_run_prepared(engine_of, backend) -> None:  # type: ignor
             == 200
         )
     assert _prepared_orders(source)  # on the pool's only connection: the one that served the reads
-
-
-def _app_on(source: EngineSource):  # type: ignore[no-untyped-def]
-    from gateway.app import create_app
-    from gateway.db import Databases
-    from gateway.jobs.clock import FixedClock
-
-    overrides = {"secret_key": "prepared-" + "0123456789abcdef" * 4, "plugins": []}
-    return create_app(overrides, databases=Databases(source, source), clock=FixedClock())
-
-
-def _prepared_orders(source: EngineSource) -> list[str]:
-    """The statements about C_Order the server holds prepared on the pool's only connection."""
-    with source.read() as conn:
-        texts = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars()
-        return [text for text in texts if "C_Order" in text]
 
 
 @postgresql_only
