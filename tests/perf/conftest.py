@@ -6,6 +6,7 @@ servers live for the session; every measurement is merged into tests/perf/result
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -80,6 +81,8 @@ def servers(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Itera
     try:
         started["gateway"] = start_gateway(dataset.url, UID_COLUMNS, workdir)
         started["floor"] = start_floor(dsn, workdir)
+        duties = start_floor(dsn, workdir, with_duties=True)
+        started["floor_duties"] = dataclasses.replace(duties, headers=started["gateway"].headers)
         yield started
     finally:
         for server in started.values():

@@ -1,4 +1,5 @@
-"""Starts the gateway and the floor app under the same gunicorn configuration and watches their workers.
+"""Starts the gateway and the floor app (also with the gateway's duties) under the same gunicorn configuration
+and watches their workers.
 
 Both run `config/gunicorn.conf.py` (same workers, threads, keep-alive, access log) with the same extra
 flags (GUNICORN_ARGS), and both apps are served through perf_app_cpu, which counts the CPU spent in the
@@ -142,15 +143,19 @@ def _gateway_knobs(environ: Mapping[str, str]) -> dict[str, str]:
     return {"GATEWAY_" + k.removeprefix(prefix): v for k, v in environ.items() if k.startswith(prefix)}
 
 
-def start_floor(dsn: str, workdir: Path) -> Server:
+def start_floor(dsn: str, workdir: Path, *, with_duties: bool = False) -> Server:
+    """The floor app; `with_duties` wraps it in the gateway's per-request duties (perf_floor_duties), which
+    then authenticate the gateway's bearer token (signed with SECRET)."""
+    name = "floor_duties" if with_duties else "floor"
     port = free_port()
-    env = _base_env(port, workdir / "floor-metrics")
+    env = _base_env(port, workdir / f"{name}-metrics")
     Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
-    env.update(PERF_FLOOR_DSN=dsn)
-    log = workdir / "floor.log"
-    proc = _gunicorn("perf_floor:app", env, log, workdir / "floor-app-cpu")
+    env.update(PERF_FLOOR_DSN=dsn, PERF_FLOOR_SECRET=SECRET)
+    log = workdir / f"{name}.log"
+    app = "perf_floor_duties:app" if with_duties else "perf_floor:app"
+    proc = _gunicorn(app, env, log, workdir / f"{name}-app-cpu")
     _wait_listening(proc, port, log)
-    return Server("floor", f"http://127.0.0.1:{port}", proc, {}, workdir / "floor-app-cpu")
+    return Server(name, f"http://127.0.0.1:{port}", proc, {}, workdir / f"{name}-app-cpu")
 
 
 def stop(server: Server) -> None:

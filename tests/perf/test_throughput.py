@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import pytest
 import requests
-from perf_dataset import SCENARIOS, TARGETS
+from perf_dataset import SCENARIOS, TARGETS, WITH_DUTIES
 from perf_servers import Server, url_of
 from perf_wrk import WrkSettings, knob, run_wrk
 
@@ -68,6 +68,10 @@ def interleaved(servers: dict[str, Server], path: str, settings: WrkSettings, ro
     gateway_cpu = measured["gateway"]["cpu_ms_per_request"]
     floor_cpu = measured["floor"]["cpu_ms_per_request"]
     measured["cpu_ratio"] = round(floor_cpu / gateway_cpu, 3) if gateway_cpu else None
+    if "floor_duties" in measured:
+        duties = measured["floor_duties"]["rps"]
+        measured["floor_duties_ratio"] = round(duties / measured["floor"]["rps"], 3)
+        measured["ratio_to_floor_duties"] = round(measured["gateway"]["rps"] / duties, 3)
     measured["load_average"] = [round(load, 2), round(os.getloadavg()[0], 2)]
     return measured
 
@@ -75,10 +79,13 @@ def interleaved(servers: dict[str, Server], path: str, settings: WrkSettings, ro
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_perf_scenario(scenario: str, servers: dict[str, Server], results: dict[str, Any]) -> None:
     path = SCENARIOS[scenario]
-    gateway, floor = fetch(servers["gateway"], path), fetch(servers["floor"], path)
-    assert gateway == floor, "the floor must answer exactly what the gateway answers"
+    names = ("gateway", "floor", "floor_duties") if scenario in WITH_DUTIES else ("gateway", "floor")
+    chosen = {name: servers[name] for name in names}
+    gateway = fetch(chosen["gateway"], path)
+    for name in names[1:]:
+        assert fetch(chosen[name], path) == gateway, f"{name} must answer exactly what the gateway answers"
     settings = WrkSettings(2, 8, knob("PERF_SECONDS", 10))
-    measured = interleaved(servers, path, settings, knob("PERF_ROUNDS", 3))
+    measured = interleaved(chosen, path, settings, knob("PERF_ROUNDS", 3))
     measured |= {"url": path, "target_ratio": TARGETS[scenario], "wrk": f"-t2 -c8 -d{settings.seconds}s"}
     results.setdefault("scenarios", {})[scenario] = measured
     assert measured["gateway"]["errors"] == 0 and measured["floor"]["errors"] == 0
@@ -90,7 +97,13 @@ def _print(scenario: str, measured: dict[str, Any]) -> None:
         f"{name} {measured[name]['rps']:.0f} req/s p50 {measured[name]['p50_ms']:.1f} ms "
         f"p99 {measured[name]['p99_ms']:.1f} ms cpu {measured[name]['cpu_ms_per_request']:.2f} ms/req "
         f"(app {measured[name]['app_cpu_ms_per_request']:.2f})"
-        for name in ("gateway", "floor")
+        for name in ("gateway", "floor", "floor_duties")
+        if name in measured
     ]
     ratio, target, cpu = measured["ratio"], measured["target_ratio"], measured["cpu_ratio"]
     print(f"\n{scenario:<14} {' | '.join(parts)} | ratio {ratio:.2f} (target >= {target}), cpu {cpu}")
+    if "floor_duties" in measured:
+        print(
+            f"{'':<14} floor with the gateway's duties / floor {measured['floor_duties_ratio']:.2f}, "
+            f"gateway / floor with duties {measured['ratio_to_floor_duties']:.2f}"
+        )
