@@ -78,6 +78,24 @@ class AccessLogger(glogging.Logger):  # type: ignore[misc]
     copies every request header, response header and environ variable into a dict per request, about a
     fifth of the CPU of a small request; the JSON line reads eight of them."""
 
+    def access(self, resp: Any, req: Any, environ: Mapping[str, Any], request_time: Any) -> None:
+        """The access record handed straight to the access logger's handlers. gunicorn's `access` logs
+        through `Logger.info`, which walks the stack for the caller's file and line on every request, and
+        first escapes quotes for its text format, which the JSON line then escaped a second time (in the
+        query and the user agent): 16.5 us per request against 11.8."""
+        logger = self.access_log
+        if not self.access_log_enabled or not logger.isEnabledFor(logging.INFO):
+            return
+        atoms = _Atoms(self.atoms(resp, req, environ, request_time))
+        try:
+            logger.handle(
+                logger.makeRecord(
+                    logger.name, logging.INFO, __file__, 0, self.cfg.access_log_format, (atoms,), None
+                )
+            )
+        except Exception:
+            self.exception("access log")
+
     def atoms(self, resp: Any, req: Any, environ: Mapping[str, Any], request_time: Any) -> dict[str, Any]:
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         method, path, query = environ["REQUEST_METHOD"], environ.get("PATH_INFO"), environ.get("QUERY_STRING")
@@ -95,6 +113,15 @@ class AccessLogger(glogging.Logger):  # type: ignore[misc]
             "a": environ.get("HTTP_USER_AGENT", "-"),
             "{x-request-id}o": _response_header(resp, "x-request-id"),
         }
+
+
+class _Atoms(dict[str, Any]):
+    """Atoms for a custom `access_log_format`, read as gunicorn's own wrapper reads them: header atoms
+    in any case, and '-' for those the access line does not use."""
+
+    def __missing__(self, key: str) -> Any:
+        lowered = key.lower()
+        return self[lowered] if key.startswith("{") and lowered != key and lowered in self else "-"
 
 
 def _response_header(resp: Any, name: str) -> str:

@@ -4,7 +4,7 @@
 specification: take or make its X-Request-Id (security.md §9.5), authenticate the bearer token (from a
 cache of verified tokens, §6), count it against the token's rate limit (§7), count and time it in the
 Prometheus metrics of its worker (multiprocess mode under gunicorn), and send the security headers
-(§9.5). This middleware does exactly those, each in its cheapest form, around the floor, so that the
+(§9.5). This middleware does exactly those, each in its simplest form, around the floor, so that the
 benchmark can tell what the duties themselves cost and what the gateway's pipeline adds on top of them.
 Verified tokens are kept as the gateway keeps them; the session check, which the gateway makes once
 every 2 s per worker (README, design choices), is left out.
