@@ -89,7 +89,7 @@ class FloorWithDuties:
         expiry = self._verified.get(token)
         if expiry is None:
             try:
-                claims = jwt.decode(token, self._secret, algorithms=["HS512"], options={"verify_aud": False})
+                claims = jwt.decode(token, self._secret, algorithms=["HS512"], options={"require": ["exp"]})
             except jwt.PyJWTError:
                 return False
             expiry = self._verified[token] = float(claims["exp"])

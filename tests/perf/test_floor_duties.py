@@ -56,7 +56,14 @@ def test_an_authenticated_request_reaches_the_floor_with_the_edge_headers_and_is
 
 
 @pytest.mark.parametrize(
-    "authorization", ["", "Bearer not-a-jwt", f"Bearer {_token(-60)}", "Bearer " + "x" * 10]
+    "authorization",
+    [
+        "",
+        "Bearer not-a-jwt",
+        f"Bearer {_token(-60)}",
+        "Bearer " + jwt.encode({"sub": "u"}, SECRET, algorithm="HS512"),  # no expiry
+        "Bearer " + jwt.encode({"sub": "u", "exp": time.time() + 60}, "other" * 13, algorithm="HS512"),
+    ],
 )
 def test_without_a_valid_token_the_floor_is_not_reached(authorization: str) -> None:
     calls: list[int] = []
